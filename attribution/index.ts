@@ -1,0 +1,3 @@
+export * from './model.js';
+export * from './resources.js';
+export { Store, connect, migrate, type Sql } from './store/index.js';

@@ -1,0 +1,140 @@
+// The shapes every part of Argmin shares: normalized cost rows, usage events, people and groups,
+// and the record of an input that could not be accepted.
+
+/** Disjoint token classes; `reasoningTokens` is a share of `outputTokens`, never added again. */
+export const TOKEN_CLASSES = [
+  'inputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'outputTokens',
+] as const;
+export type TokenClass = (typeof TOKEN_CLASSES)[number];
+
+export type Provider = 'aws' | 'gcp' | 'azure' | 'openai' | 'anthropic' | 'other';
+
+/** FOCUS charge categories. */
+export type ChargeCategory = 'Usage' | 'Purchase' | 'Tax' | 'Credit' | 'Adjustment';
+
+/** Where a record came from, so every message and every explanation can point at it. */
+export interface SourceRef {
+  /** `namespace/name` of the CloudConnector, or another stable name of the source. */
+  connector: string;
+  file: string;
+  line: number;
+}
+
+/** One billed line, normalized to a FOCUS-aligned shape whatever the export it came from. */
+export interface CostRow {
+  /** Stable identity of the line within its export (the line item id where the export has one). */
+  id: string;
+  source: SourceRef;
+  provider: Provider;
+  billingAccountId: string;
+  subAccountId: string;
+  billingPeriodStart: string;
+  billingPeriodEnd: string;
+  chargePeriodStart: string;
+  chargePeriodEnd: string;
+  chargeCategory: ChargeCategory;
+  /** The export's own line type (CUR `Usage`, `Fee`, `Refund`, `EdpDiscount`, ...). */
+  chargeType: string;
+  serviceName: string;
+  /** The export's usage type or SKU meter, kept verbatim. */
+  usageType: string;
+  region: string | null;
+  resourceId: string | null;
+  /** Normalized model id (see connectors' model names), or null when the line names none. */
+  model: string | null;
+  tokenClass: TokenClass | null;
+  /** Decimal string: the quantity the line bills, in `unit`. */
+  quantity: string | null;
+  unit: string | null;
+  /** Decimal string, signed: what the invoice says. */
+  billedCost: string;
+  currency: string;
+  /** The caller the bill itself names (CUR 2.0 `line_item_iam_principal`). */
+  principal: string | null;
+  tags: Record<string, string>;
+}
+
+/** Who made a call, as far as the recorder could see. */
+export interface CallerIdentity {
+  /** `namespace/name` of the pod's service account. */
+  serviceAccount?: string;
+  spiffeId?: string;
+  apiKeyId?: string;
+  /** The person behind the call: a SCIM userName or email. */
+  user?: string;
+  /** An IAM user ARN, or an STS assumed-role ARN with its session name. */
+  awsPrincipal?: string;
+}
+
+export type UsageStatus = 'ok' | 'error';
+
+/**
+ * One AI call. Token counts that are absent are unknown, never zero. There is no field for
+ * prompt or completion content, and none may be added.
+ */
+export interface UsageEvent {
+  requestId: string;
+  timestamp: string;
+  provider: Provider;
+  model: string | null;
+  inputTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  outputTokens?: number;
+  reasoningTokens?: number;
+  /** Decimal string; estimated from the price book when absent. */
+  cost?: string;
+  latencyMs?: number;
+  status?: UsageStatus;
+  identity?: CallerIdentity;
+  /** `namespace/name` of the workload, where the caller knows it. */
+  service?: string;
+  /** The cloud account that served the call, where known. */
+  account?: string;
+  region?: string;
+  attributes?: Record<string, string>;
+}
+
+/** A person from an identity inventory (SCIM User with the enterprise extension). */
+export interface Person {
+  id: string;
+  userName: string;
+  displayName: string | null;
+  emails: string[];
+  active: boolean;
+  costCenter: string | null;
+  department: string | null;
+  /** SCIM id of the manager. */
+  managerId: string | null;
+  /** Display names of the groups the user belongs to, as the inventory lists them. */
+  groups: string[];
+  source: SourceRef;
+}
+
+/** A group or team from an identity inventory. */
+export interface Group {
+  id: string;
+  displayName: string;
+  /** SCIM ids of member users and nested groups. */
+  memberIds: string[];
+  source: SourceRef;
+}
+
+/** An input that could not be accepted: kept and counted, never skipped in silence. */
+export interface Quarantined {
+  source: SourceRef;
+  /** The field, column or key at fault, when one is. */
+  field: string | null;
+  reason: string;
+}
+
+/** What a connector reader yields, one record at a time. */
+export type SourceRecord =
+  | { kind: 'cost'; row: CostRow }
+  | { kind: 'usage'; event: UsageEvent }
+  | { kind: 'person'; person: Person }
+  | { kind: 'group'; group: Group }
+  | { kind: 'quarantine'; item: Quarantined };
