@@ -1,3 +1,4 @@
 export * from './model.js';
 export * from './resources.js';
+export * from './event-schema.js';
 export { Store, connect, migrate, type Sql } from './store/index.js';
