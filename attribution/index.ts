@@ -1,4 +1,5 @@
 export * from './model.js';
 export * from './resources.js';
 export * from './event-schema.js';
+export * from './cluster-state.js';
 export { Store, connect, migrate, type Sql } from './store/index.js';
