@@ -42,6 +42,10 @@ describe('parseUsageEvent', () => {
     [{ latencyMs: Infinity }, 'latencyMs', 'finite'],
     [{ timestamp: '2027-01-01T00:00:00Z' }, 'timestamp', 'future'],
     [{ timestamp: '2026-10-03 10:00' }, 'timestamp', 'RFC 3339'],
+    [{ timestamp: '0000-01-01T00:00:00+01:00' }, 'timestamp', 'before 2000'],
+    [{ timestamp: '1999-12-31T23:59:59Z' }, 'timestamp', 'before 2000'],
+    [{ model: 'gpt\uD800' }, 'model', 'well-formed Unicode'],
+    [{ attributes: { note: '\uDC00x' } }, 'attributes.note', 'well-formed Unicode'],
     [{ requestId: '' }, 'requestId', 'non-empty'],
     [{ requestId: 'r'.repeat(129) }, 'requestId', 'longer than 128'],
     [{ provider: 'bedrock' }, 'provider', 'one of'],
@@ -56,6 +60,14 @@ describe('parseUsageEvent', () => {
     if (check.ok) return;
     expect(check.field).toBe(field);
     expect(check.reason).toContain(reason);
+  });
+
+  it('accepts characters outside the Basic Multilingual Plane', () => {
+    const check = parseUsageEvent(
+      { ...valid, attributes: { feature: 'rerank \u{1F600}' } },
+      { now },
+    );
+    expect(check.ok).toBe(true);
   });
 
   it('leaves unknown token counts out rather than zero', () => {

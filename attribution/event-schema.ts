@@ -11,6 +11,8 @@ export const EVENT_LIMITS = {
   attributeValueLength: 256,
   /** How far ahead of the receiver's clock a timestamp may be: clocks drift, the future does not. */
   futureSkewMs: 5 * 60 * 1000,
+  /** Nothing older is an AI call, and PostgreSQL refuses years before 1 outright. */
+  earliestTimestamp: '2000-01-01T00:00:00Z',
 } as const;
 
 const PROVIDERS: readonly Provider[] = ['aws', 'gcp', 'azure', 'openai', 'anthropic', 'other'];
@@ -71,6 +73,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\
 const DECIMAL = /^\d{1,20}(\.\d{1,20})?$/;
 const WORKLOAD_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
 const ATTRIBUTE_KEY = /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/;
+// A UTF-16 surrogate without its partner: JSON.parse lets it through, PostgreSQL's jsonb does not.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export type EventCheck =
   { ok: true; event: UsageEvent } | { ok: false; field: string; reason: string };
@@ -186,6 +190,7 @@ function text(
   if (v.length > maxLength) throw new Refusal(path, `is longer than ${maxLength} characters`);
   // Control characters have no place in identifiers and would corrupt logs and reports.
   if (hasControlCharacter(v)) throw new Refusal(path, 'contains control characters');
+  if (LONE_SURROGATE.test(v)) throw new Refusal(path, 'is not well-formed Unicode');
   return v;
 }
 
@@ -210,6 +215,9 @@ function timestamp(value: unknown, now: Date): string {
   if (Number.isNaN(at.getTime())) throw new Refusal('timestamp', 'is not a real date and time');
   if (at.getTime() > now.getTime() + EVENT_LIMITS.futureSkewMs) {
     throw new Refusal('timestamp', 'is in the future');
+  }
+  if (at.getTime() < Date.parse(EVENT_LIMITS.earliestTimestamp)) {
+    throw new Refusal('timestamp', `is before ${EVENT_LIMITS.earliestTimestamp}`);
   }
   return at.toISOString().replace('.000Z', 'Z');
 }
