@@ -1,0 +1,72 @@
+// Opening a source file as a byte stream, gunzipped when its content says it is gzip: exports are
+// often compressed under names that do not say so, or named `.gz` after a tool unpacked them.
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { SourceError } from './source-error.js';
+
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
+/** The file's bytes, decompressed when the file starts with the gzip magic bytes. */
+export async function openSource(path: string): Promise<Readable> {
+  const gzipped = await startsWithGzipMagic(path);
+  const raw = createReadStream(path);
+  if (!gzipped) return raw;
+
+  const gunzip = createGunzip();
+  // A read error on the file must surface on the stream the caller consumes.
+  raw.on('error', (err) => gunzip.destroy(err));
+  return raw.pipe(gunzip);
+}
+
+async function startsWithGzipMagic(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  try {
+    const head = Buffer.alloc(GZIP_MAGIC.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return (
+      bytesRead === GZIP_MAGIC.length && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]
+    );
+  } catch (err) {
+    throw unreadable(path, err);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Lines of a file (gunzipped when gzip), numbered from 1, without their line ending. */
+export async function* readLines(path: string): AsyncIterable<{ line: number; text: string }> {
+  const lines = createInterface({ input: await openSource(path), crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const text of lines) {
+      line += 1;
+      yield { line, text: line === 1 ? stripBom(text) : text };
+    }
+  } catch (err) {
+    throw unreadable(path, err, line + 1);
+  } finally {
+    lines.close();
+  }
+}
+
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** A file that could not be read or decompressed; the cause's message names no content. */
+export function unreadable(path: string, cause: unknown, line?: number): SourceError {
+  const why = cause instanceof Error && 'code' in cause ? String(cause.code) : 'read failed';
+  return new SourceError('SOURCE_UNREADABLE', `cannot read the file (${why})`, {
+    file: path,
+    ...(line === undefined ? {} : { line }),
+    cause,
+  });
+}
