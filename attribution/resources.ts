@@ -80,6 +80,8 @@ export interface CostCenterSpec {
     /** Percentages of the amount, ascending, at which to alert. */
     alertThresholds?: number[];
   };
+  /** IANA time zone in which budget periods start and end; `UTC` by default. */
+  timeZone?: string;
 }
 
 export interface CostCenter {
@@ -94,10 +96,52 @@ export interface ConnectorSource {
   url: string;
 }
 
+export type CloudProvider = 'aws' | 'gcp' | 'azure';
+
+/** How Argmin reaches an AWS organisation's exports: a read-only role it assumes. */
+export interface AwsConnectorSpec {
+  roleArn?: string;
+  externalId?: string;
+  region?: string;
+}
+
+export interface GcpConnectorSpec {
+  /** Project that holds the billing export dataset. */
+  projectId?: string;
+  billingAccountId?: string;
+  /** BigQuery dataset of the Cloud Billing export, `project.dataset`. */
+  dataset?: string;
+  /** Google service account impersonated through Workload Identity. */
+  serviceAccount?: string;
+}
+
+export interface AzureConnectorSpec {
+  tenantId?: string;
+  /** Billing scope of the Cost Management export, e.g. `/subscriptions/<id>`. */
+  scope?: string;
+  /** Client id of the Entra ID application used through Azure Workload Identity. */
+  clientId?: string;
+}
+
+/** A key of a Secret in the operator's own namespace. */
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
 export interface CloudConnectorSpec {
-  provider: 'aws' | 'gcp' | 'azure';
+  provider: CloudProvider;
   accounts?: { id: string; name?: string }[];
   sources: ConnectorSource[];
+  /** At most one, matching `provider`. */
+  aws?: AwsConnectorSpec;
+  gcp?: GcpConnectorSpec;
+  azure?: AzureConnectorSpec;
+  /** How often sources are synced, as a duration such as `1h` or `30m`. */
+  schedule?: string;
+  credentialsSecretRef?: SecretKeyRef;
+  /** When true, no sync runs; status keeps its last values. */
+  suspend?: boolean;
 }
 
 export interface CloudConnector {
@@ -115,14 +159,91 @@ export interface RepositorySpec {
   images?: string[];
 }
 
+/** Spend one rule sends to one cost center, whatever the evidence says. */
+export interface AttributionOverride {
+  /** Exactly one of these is set. */
+  match: { service?: string; account?: string; person?: string };
+  costCenter: string;
+}
+
+/** A service whose spend is shared among its callers rather than owned by one cost center. */
+export interface SharedService {
+  /** `namespace/name` of the workload. */
+  service: string;
+  splitBy: 'Requests' | 'Tokens';
+  /** Where spend with no identified caller goes. */
+  costCenter?: string;
+}
+
 export interface AttributionPolicySpec {
   repositories?: RepositorySpec[];
+  /** The spend the policy governs; everything when absent. */
+  scope?: { namespaces?: string[]; accounts?: string[] };
+  /** Decimal string in [0, 0.95]: attributions below it count as uncovered. */
+  minConfidence?: string;
+  /** Decimal strings keyed by evidence kind (`workloadAnnotation`, `codeowners`, ...). */
+  evidenceWeights?: Record<string, string>;
+  overrides?: AttributionOverride[];
+  sharedServices?: SharedService[];
 }
 
 export interface AttributionPolicy {
   metadata: ObjectMeta;
   spec: AttributionPolicySpec;
   origin: Origin;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** A status condition in the shape of metav1.Condition. */
+export interface StatusCondition {
+  /** `Ready` summarises; `Synced`, `Degraded` and `BudgetExceeded` where they fit. */
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  /** RFC 3339; moves only when `status` flips. */
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface QuarantineSample {
+  file: string;
+  line: number;
+  field?: string;
+  reason: string;
+}
+
+export interface CloudConnectorStatus {
+  observedGeneration?: number;
+  conditions?: StatusCondition[];
+  lastSyncTime?: string;
+  rowsRead?: number;
+  rowsQuarantined?: number;
+  /** The first few quarantined rows, so a person can find them without the logs. */
+  quarantineSamples?: QuarantineSample[];
+  accountsSeen?: string[];
+}
+
+export interface CostCenterStatus {
+  observedGeneration?: number;
+  conditions?: StatusCondition[];
+  /** Decimal strings in `currency`, for the current budget period. */
+  spend?: string;
+  forecast?: string;
+  /** Decimal string: spend as a percentage of the budget amount. */
+  budgetUsedPercent?: string;
+  /** Decimal string in [0, 0.95]: the spend-weighted confidence of the attributions. */
+  confidence?: string;
+  lastAttributionTime?: string;
+  currency?: string;
+}
+
+export interface AttributionPolicyStatus {
+  observedGeneration?: number;
+  conditions?: StatusCondition[];
+  /** Decimal string in [0, 1]: share of spend attributed at or above `minConfidence`. */
+  coverage?: string;
 }
 
 /** Everything attribution reads from the cluster. */
