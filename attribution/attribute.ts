@@ -1,0 +1,108 @@
+// One attribution run over the store: the bill of the named connectors, the requests of its
+// period, the people and the cluster state, reconciled into allocations, kept, and reported.
+import type { EvidenceKind } from './evidence.js';
+import { AttributionGraph, type GraphProblem, type OwnershipLookup } from './graph.js';
+import type { CostRow, Quarantined } from './model.js';
+import { Money, ZERO } from './money.js';
+import { reconcile, type Allocation } from './reconcile.js';
+import { buildReport, type Report } from './report.js';
+import type { ClusterState } from './resources.js';
+import type { Store } from './store/index.js';
+import { saveRun } from './store/runs.js';
+
+export interface AttributeOptions {
+  store: Store;
+  state: ClusterState;
+  /** Names of the connectors whose bills to attribute. */
+  connectors: string[];
+  codeowners: Map<string, OwnershipLookup>;
+  /** Whether a bill line is AI spend; the rest is counted as out of scope. */
+  isAiSpend(row: CostRow): boolean;
+  normalizeModel(provider: string, model: string): string;
+  weights?: Partial<Record<EvidenceKind, string>>;
+  /** Inputs already refused on the way in, reported with the result. */
+  quarantined?: Quarantined[];
+}
+
+export interface AttributeResult {
+  report: Report;
+  allocations: Allocation[];
+  /** References in the cluster state that point nowhere. */
+  problems: GraphProblem[];
+}
+
+export class AttributionError extends Error {
+  constructor(
+    readonly code: 'NO_BILL' | 'MIXED_CURRENCIES',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AttributionError';
+  }
+}
+
+export async function attribute(options: AttributeOptions): Promise<AttributeResult> {
+  const { store } = options;
+
+  const all = await store.costRows(options.connectors);
+  const rows = all.filter((r) => options.isAiSpend(r));
+  const outOfScope = all.filter((r) => !options.isAiSpend(r));
+  if (rows.length === 0) {
+    throw new AttributionError(
+      'NO_BILL',
+      `no AI spend in the bills of ${options.connectors.join(', ')}`,
+    );
+  }
+  const currencies = [...new Set(rows.map((r) => r.currency))].sort();
+  if (currencies.length > 1) {
+    // Converting would need exchange rates the bill does not carry; refuse rather than mix.
+    throw new AttributionError(
+      'MIXED_CURRENCIES',
+      `bills in several currencies: ${currencies.join(', ')}`,
+    );
+  }
+  const period = {
+    start: rows.map((r) => r.billingPeriodStart).reduce((a, b) => (a < b ? a : b)),
+    end: rows.map((r) => r.billingPeriodEnd).reduce((a, b) => (a > b ? a : b)),
+  };
+
+  const [events, people, groups] = await Promise.all([
+    store.usageEvents(period.start, period.end),
+    store.people(),
+    store.groups(),
+  ]);
+  const graph = new AttributionGraph({
+    state: options.state,
+    people,
+    groups,
+    codeowners: options.codeowners,
+    weights: options.weights,
+  });
+  const allocations = reconcile({ rows, events, graph, normalizeModel: options.normalizeModel });
+
+  const report = buildReport({
+    currency: currencies[0]!,
+    period,
+    allocations,
+    outOfScope: {
+      rows: outOfScope.length,
+      cost: outOfScope.reduce((sum, r) => sum.plus(r.billedCost), ZERO),
+    },
+    quarantined: options.quarantined ?? [],
+  });
+  assertReconciled(rows, report);
+  await saveRun(store.sql, report, allocations);
+  return { report, allocations, problems: graph.problems };
+}
+
+/** Every billed cent is attributed or unattributed: a run that breaks this must not be reported. */
+function assertReconciled(rows: CostRow[], report: Report): void {
+  const bill = rows.reduce((sum, r) => sum.plus(r.billedCost), ZERO);
+  const { billed, attributed, unattributed } = report.totals;
+  const parts = new Money(attributed).plus(unattributed);
+  if (!bill.equals(billed) || !parts.equals(billed)) {
+    throw new Error(
+      `reconciliation broke: bill ${bill}, reported ${billed} = ${attributed} + ${unattributed}`,
+    );
+  }
+}

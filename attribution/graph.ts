@@ -1,0 +1,317 @@
+// The attribution graph over one cluster state: from a request's caller to its service, from a
+// service to its CostCenter (annotation, selector, workload identity, code ownership), from a person
+// to theirs, and from an account to its owner. Each answer is a path of evidence-bearing edges.
+import {
+  DEFAULT_EVIDENCE_WEIGHTS,
+  edge,
+  pathConfidence,
+  stronger,
+  type Attribution,
+  type Edge,
+  type EvidenceKind,
+} from './evidence.js';
+import { Money } from './money.js';
+import type { CallerIdentity, Group, Person, UsageEvent } from './model.js';
+import { People, teamKey } from './people.js';
+import {
+  COST_CENTER_ANNOTATION,
+  IRSA_ROLE_ANNOTATION,
+  REPOSITORY_ANNOTATION,
+  SOURCE_PATH_ANNOTATION,
+  type ClusterState,
+  type CostCenter,
+  type Origin,
+  type RepositorySpec,
+  type Workload,
+} from './resources.js';
+import { selectorMatches } from './selectors.js';
+
+/** The owners of a path in one repository, as its CODEOWNERS file says. */
+export interface OwnershipLookup {
+  file: string;
+  ownersOf(path: string): { owners: string[]; line: number; pattern: string } | null;
+}
+
+export interface GraphInputs {
+  state: ClusterState;
+  people: Person[];
+  groups: Group[];
+  /** CODEOWNERS by repository name, as AttributionPolicy names them. */
+  codeowners: Map<string, OwnershipLookup>;
+  weights?: Partial<Record<EvidenceKind, string>>;
+}
+
+/** Something in the cluster state that points nowhere, e.g. an annotation naming no CostCenter. */
+export interface GraphProblem {
+  origin: Origin;
+  fieldPath: string[];
+  reason: string;
+}
+
+type ServiceTarget = Omit<Attribution, 'service' | 'person'>;
+
+export class AttributionGraph {
+  readonly problems: GraphProblem[] = [];
+  private readonly weights: Record<EvidenceKind, string>;
+  private readonly costCenters: Map<string, CostCenter>;
+  private readonly workloads = new Map<string, Workload>();
+  private readonly workloadsBySa = new Map<string, Workload[]>();
+  private readonly saByRole = new Map<string, string[]>();
+  private readonly namespaceByName;
+  private readonly repositories: RepositorySpec[];
+  private readonly people: People;
+  private readonly serviceTargets = new Map<string, ServiceTarget | null>();
+
+  constructor(private readonly inputs: GraphInputs) {
+    const { state } = inputs;
+    this.weights = { ...DEFAULT_EVIDENCE_WEIGHTS, ...(inputs.weights ?? {}) };
+    const sortedCcs = [...state.costCenters].sort((a, b) =>
+      a.metadata.name.localeCompare(b.metadata.name),
+    );
+    this.costCenters = new Map(sortedCcs.map((cc) => [cc.metadata.name, cc]));
+    this.namespaceByName = new Map(state.namespaces.map((ns) => [ns.metadata.name, ns]));
+    this.repositories = state.policies.flatMap((p) => p.spec.repositories ?? []);
+    this.people = new People(inputs.people, inputs.groups, sortedCcs, this.weights);
+
+    for (const w of state.workloads) {
+      const ref = `${w.metadata.namespace}/${w.metadata.name}`;
+      this.workloads.set(ref, w);
+      const sa = `${w.metadata.namespace}/${w.serviceAccountName}`;
+      this.workloadsBySa.set(sa, [...(this.workloadsBySa.get(sa) ?? []), w]);
+    }
+    for (const sa of state.serviceAccounts) {
+      const role = roleKey(sa.metadata.annotations[IRSA_ROLE_ANNOTATION] ?? '');
+      if (!role) continue;
+      const ref = `${sa.metadata.namespace}/${sa.metadata.name}`;
+      this.saByRole.set(role, [...(this.saByRole.get(role) ?? []), ref]);
+    }
+    this.checkReferences();
+  }
+
+  /** The strongest path from a request to a CostCenter, or the service alone when that is all. */
+  resolveEvent(event: UsageEvent): Attribution | null {
+    return this.resolveCaller(event.identity ?? {}, event.service);
+  }
+
+  resolveCaller(identity: CallerIdentity, service?: string): Attribution | null {
+    const candidates: Attribution[] = [];
+
+    for (const hop of this.servicesOf(identity, service)) {
+      const target = this.serviceTarget(hop.workload);
+      const ref = `${hop.workload.metadata.namespace}/${hop.workload.metadata.name}`;
+      const person = this.personOf(identity)?.person.userName ?? null;
+      candidates.push({
+        costCenter: target?.costCenter ?? null,
+        team: target?.team ?? null,
+        service: ref,
+        person,
+        edges: [hop.edge, ...(target?.edges ?? [])],
+      });
+    }
+    const match = this.personOf(identity);
+    const owner = match ? this.people.costCenterOf(match.person) : null;
+    if (match && owner) {
+      candidates.push({ ...owner, service: null, edges: [match.edge, ...owner.edges] });
+    }
+
+    const withCostCenter = candidates.filter((c) => c.costCenter !== null);
+    const best = withCostCenter.reduce<Attribution | null>((a, b) => stronger(a, b), null);
+    if (best) return best;
+    if (candidates[0]) return { ...candidates[0], edges: [] };
+    return match ? { ...nobody(), person: match.person.userName } : null;
+  }
+
+  /** The CostCenter that lists an account as its own: connector-level evidence only. */
+  accountOwner(account: string): Attribution | null {
+    for (const cc of this.costCenters.values()) {
+      if (!(cc.spec.accounts ?? []).includes(account)) continue;
+      const why = `account ${account} is listed by CostCenter ${cc.metadata.name} (${at(cc.origin)})`;
+      return {
+        ...nobody(),
+        costCenter: cc.metadata.name,
+        edges: [edge(this.weights.account, why)],
+      };
+    }
+    return null;
+  }
+
+  private servicesOf(identity: CallerIdentity, service?: string) {
+    const hops: { workload: Workload; edge: Edge }[] = [];
+    const named = service ? this.workloads.get(service) : undefined;
+    if (named)
+      hops.push({ workload: named, edge: edge('1', `request names its service ${service}`) });
+
+    const sa = identity.serviceAccount ?? spiffeServiceAccount(identity.spiffeId);
+    for (const w of sa ? (this.workloadsBySa.get(sa) ?? []) : []) {
+      const share = this.workloadsBySa.get(sa!)!.length;
+      const strength = new Money(1).dividedBy(share);
+      hops.push({ workload: w, edge: edge(strength, `request from serviceaccount ${sa}`) });
+    }
+
+    const role = identity.awsPrincipal ? roleKey(identity.awsPrincipal) : null;
+    for (const saRef of role ? (this.saByRole.get(role) ?? []) : []) {
+      const runners = this.workloadsBySa.get(saRef) ?? [];
+      for (const w of runners) {
+        const strength = new Money(this.weights.workloadIdentity).dividedBy(runners.length);
+        const why = `IRSA: ${identity.awsPrincipal} assumes the role of serviceaccount ${saRef}`;
+        hops.push({ workload: w, edge: edge(strength, why) });
+      }
+    }
+    return hops;
+  }
+
+  private personOf(identity: CallerIdentity) {
+    if (identity.user) {
+      const match = this.people.byUser(identity.user);
+      if (match) return match;
+    }
+    return identity.awsPrincipal ? this.people.byAwsPrincipal(identity.awsPrincipal) : null;
+  }
+
+  /** The strongest evidence tying a workload to a CostCenter, computed once per workload. */
+  private serviceTarget(w: Workload): ServiceTarget | null {
+    const ref = `${w.metadata.namespace}/${w.metadata.name}`;
+    if (this.serviceTargets.has(ref)) return this.serviceTargets.get(ref)!;
+    const found = [
+      this.byWorkloadAnnotation(w),
+      this.byNamespaceAnnotation(w),
+      ...this.bySelectors(w),
+      this.byCodeowners(w),
+    ].filter((t): t is ServiceTarget => t !== null);
+    let best: ServiceTarget | null = null;
+    for (const t of found) {
+      if (!best || pathConfidence(t.edges).greaterThan(pathConfidence(best.edges))) best = t;
+    }
+    this.serviceTargets.set(ref, best);
+    return best;
+  }
+
+  private byWorkloadAnnotation(w: Workload): ServiceTarget | null {
+    const name =
+      w.metadata.annotations[COST_CENTER_ANNOTATION] ?? w.podAnnotations[COST_CENTER_ANNOTATION];
+    const cc = name ? this.costCenters.get(name) : undefined;
+    if (!cc) return null;
+    const why = `${COST_CENTER_ANNOTATION}=${name} on ${w.kind} ${w.metadata.namespace}/${w.metadata.name} (${at(w.origin)})`;
+    return this.target(cc, null, this.weights.workloadAnnotation, why);
+  }
+
+  private byNamespaceAnnotation(w: Workload): ServiceTarget | null {
+    const ns = this.namespaceByName.get(w.metadata.namespace);
+    const name = ns?.metadata.annotations[COST_CENTER_ANNOTATION];
+    const cc = name ? this.costCenters.get(name) : undefined;
+    if (!ns || !cc) return null;
+    const why = `${COST_CENTER_ANNOTATION}=${name} on Namespace ${ns.metadata.name} (${at(ns.origin)})`;
+    return this.target(cc, null, this.weights.namespaceAnnotation, why);
+  }
+
+  private bySelectors(w: Workload): ServiceTarget[] {
+    const ns = w.metadata.namespace;
+    const nsLabels = {
+      'kubernetes.io/metadata.name': ns,
+      ...(this.namespaceByName.get(ns)?.metadata.labels ?? {}),
+    };
+    const labels = { ...w.podLabels, ...w.metadata.labels };
+    const found: ServiceTarget[] = [];
+    for (const cc of this.costCenters.values()) {
+      const { namespaces, namespaceSelector, workloadSelector } = cc.spec;
+      if (!namespaces && !namespaceSelector && !workloadSelector) continue;
+      if (namespaces && !namespaces.includes(ns)) continue;
+      if (namespaceSelector && !selectorMatches(namespaceSelector, nsLabels)) continue;
+      if (workloadSelector && !selectorMatches(workloadSelector, labels)) continue;
+      const why = `CostCenter ${cc.metadata.name} selects ${w.kind} ${ns}/${w.metadata.name} (${at(cc.origin)})`;
+      found.push(this.target(cc, null, this.weights.selector, why));
+    }
+    return found;
+  }
+
+  private byCodeowners(w: Workload): ServiceTarget | null {
+    const annotations = { ...w.podAnnotations, ...w.metadata.annotations };
+    const repo = annotations[REPOSITORY_ANNOTATION] ?? this.repositoryOfImages(w.images);
+    const lookup = repo ? this.inputs.codeowners.get(repo) : undefined;
+    if (!repo || !lookup) return null;
+    const folder = (annotations[SOURCE_PATH_ANNOTATION] ?? '').replace(/^\/+|\/+$/g, '');
+    const match = lookup.ownersOf(folder === '' ? '.' : `${folder}/`);
+    if (!match) return null;
+
+    for (const owner of match.owners) {
+      const team = teamKey(owner);
+      for (const cc of this.costCenters.values()) {
+        const teams = (cc.spec.owners?.teams ?? []).map(teamKey);
+        const people = (cc.spec.owners?.people ?? []).map((p) => p.toLowerCase());
+        if (!teams.includes(team) && !people.includes(owner.replace(/^@/, '').toLowerCase()))
+          continue;
+        const why =
+          `${repo} CODEOWNERS ${lookup.file}:${match.line} '${match.pattern}' -> ${owner}, ` +
+          `an owner of CostCenter ${cc.metadata.name}`;
+        return this.target(cc, teams.includes(team) ? team : null, this.weights.codeowners, why);
+      }
+    }
+    return null;
+  }
+
+  private repositoryOfImages(images: string[]): string | undefined {
+    for (const image of images) {
+      const bare = image.replace(/@.*$/, '').replace(/:[^/:]+$/, '');
+      const repo = this.repositories.find((r) => (r.images ?? []).includes(bare));
+      if (repo) return repo.name;
+    }
+    return undefined;
+  }
+
+  private target(cc: CostCenter, team: string | null, weight: string, why: string): ServiceTarget {
+    const owned = (cc.spec.owners?.teams ?? []).map(teamKey);
+    return {
+      costCenter: cc.metadata.name,
+      team: team ?? (owned.length === 1 ? owned[0]! : null),
+      edges: [edge(weight, why)],
+    };
+  }
+
+  private checkReferences(): void {
+    const { state } = this.inputs;
+    const check = (origin: Origin, fieldPath: string[], name: string | undefined) => {
+      if (name !== undefined && !this.costCenters.has(name)) {
+        this.problems.push({
+          origin,
+          fieldPath,
+          reason: `names CostCenter ${name}, which does not exist`,
+        });
+      }
+    };
+    const annotation = ['metadata', 'annotations', COST_CENTER_ANNOTATION];
+    for (const ns of state.namespaces)
+      check(ns.origin, annotation, ns.metadata.annotations[COST_CENTER_ANNOTATION]);
+    for (const w of state.workloads) {
+      check(w.origin, annotation, w.metadata.annotations[COST_CENTER_ANNOTATION]);
+      const template =
+        w.kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template'] : ['spec', 'template'];
+      check(w.origin, [...template, ...annotation], w.podAnnotations[COST_CENTER_ANNOTATION]);
+    }
+    for (const cc of state.costCenters) check(cc.origin, ['spec', 'parent'], cc.spec.parent);
+  }
+}
+
+function nobody(): Attribution {
+  return { costCenter: null, service: null, team: null, person: null, edges: [] };
+}
+
+function at(origin: Origin): string {
+  return `${origin.file}:${origin.line}`;
+}
+
+/**
+ * `account:role` for an IAM role ARN or an STS assumed-role ARN. STS ARNs drop the role's path,
+ * so roles match on account and name only, whatever the path or session.
+ */
+export function roleKey(arn: string): string | null {
+  const role = /^arn:aws[\w-]*:iam::(\d+):role\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (role) return `${role[1]}:${role[2]}`;
+  const assumed = /^arn:aws[\w-]*:sts::(\d+):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  return assumed ? `${assumed[1]}:${assumed[2]}` : null;
+}
+
+/** `namespace/name` of the service account in a Kubernetes SPIFFE id (`.../ns/<ns>/sa/<sa>`). */
+function spiffeServiceAccount(id: string | undefined): string | undefined {
+  const m = id ? /^spiffe:\/\/[^/]+\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(id) : null;
+  return m ? `${m[1]}/${m[2]}` : undefined;
+}

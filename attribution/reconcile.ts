@@ -1,0 +1,212 @@
+// Reconciliation: the bill is the truth, requests distribute it. Each usage line goes to the
+// requests it covers, by their tokens of its class; a line that names its caller goes to that
+// caller; credits, taxes and fees follow the account's attributed usage; what nothing explains
+// goes to the account's owner, then to the unattributed bucket. Nothing is dropped or rounded away.
+import { edge, type Attribution, type Edge } from './evidence.js';
+import type { AttributionGraph } from './graph.js';
+import type { CostRow, TokenClass, UsageEvent } from './model.js';
+import { allocate, decimalPlaces, MIN_ALLOCATION_SCALE, Money, ZERO } from './money.js';
+
+export interface Allocation {
+  row: CostRow;
+  attribution: Attribution;
+  model: string | null;
+  /** How many requests this slice of the line was distributed over (0 when none). */
+  requests: number;
+  cost: Money;
+}
+
+export interface ReconcileInputs {
+  rows: CostRow[];
+  events: UsageEvent[];
+  graph: AttributionGraph;
+  /** The model id a provider's spelling normalizes to, so bill lines and requests meet. */
+  normalizeModel(provider: string, model: string): string;
+}
+
+interface Request {
+  at: number;
+  account: string | undefined;
+  tokens: Partial<Record<TokenClass, number>>;
+  key: string;
+}
+
+interface Slice {
+  attribution: Attribution;
+  model: string | null;
+  requests: number;
+}
+
+const CERTAIN_STEP = '1';
+
+export function reconcile(inputs: ReconcileInputs): Allocation[] {
+  const { rows, graph } = inputs;
+  const slices = new Map<string, Attribution | null>();
+  const requestsByModel = indexRequests(inputs, slices);
+  const allocations: Allocation[] = [];
+  const usageByAccount = new Map<string, Allocation[]>();
+  const deferred: CostRow[] = [];
+
+  const push = (row: CostRow, slice: Slice, cost: Money) => {
+    if (cost.isZero()) return;
+    const allocation = { row, ...slice, cost };
+    allocations.push(allocation);
+    if (row.chargeCategory === 'Usage' && cost.isPositive()) {
+      const key = accountPeriod(row);
+      const list = usageByAccount.get(key);
+      if (list) list.push(allocation);
+      else usageByAccount.set(key, [allocation]);
+    }
+  };
+  const fallback = (row: CostRow, amount: Money, lead: string, known?: Attribution | null) => {
+    const owner = graph.accountOwner(row.subAccountId);
+    const base = known ?? { costCenter: null, service: null, team: null, person: null, edges: [] };
+    const attribution = owner
+      ? { ...base, costCenter: owner.costCenter, edges: [step(lead), ...owner.edges] }
+      : { ...base, costCenter: null, edges: [step(lead)] };
+    push(row, { attribution, model: row.model, requests: 0 }, amount);
+  };
+
+  // Usage lines first: they decide how the account's credits, taxes and fees are shared.
+  for (const row of rows) {
+    const amount = new Money(row.billedCost);
+    const scale = Math.max(decimalPlaces(row.billedCost), MIN_ALLOCATION_SCALE);
+
+    if (row.chargeCategory !== 'Usage' || (!row.principal && (!row.model || !row.tokenClass))) {
+      deferred.push(row);
+      continue;
+    }
+    if (row.principal) {
+      const caller = graph.resolveCaller({ awsPrincipal: row.principal });
+      if (caller?.costCenter) {
+        const attribution = {
+          ...caller,
+          edges: [step('bill line names its caller'), ...caller.edges],
+        };
+        push(row, { attribution, model: row.model, requests: 0 }, amount);
+      } else {
+        fallback(row, amount, 'bill line names a caller nothing identifies', caller);
+      }
+      continue;
+    }
+
+    const tokenClass = row.tokenClass!;
+    const matched = matchingRequests(row, tokenClass, requestsByModel.get(row.model!) ?? []);
+    if (matched.weights.length === 0) {
+      fallback(row, amount, 'bill line has no matching requests');
+      continue;
+    }
+    const billed = billedTokens(row);
+    const covered =
+      billed && billed.greaterThan(matched.total) ? matched.total.dividedBy(billed) : null;
+    const toRequests = covered ? amount.times(covered).toDecimalPlaces(scale) : amount;
+    const parts = allocate(
+      toRequests,
+      matched.weights.map((w) => w.tokens),
+      scale,
+    );
+    matched.weights.forEach((w, i) => {
+      const resolved = slices.get(w.key) ?? null;
+      const lead = `bill line distributed over its requests by ${tokenClass}`;
+      if (resolved?.costCenter) {
+        const attribution = { ...resolved, edges: [step(lead), ...resolved.edges] };
+        push(row, { attribution, model: row.model, requests: w.count }, parts[i]!);
+      } else {
+        fallback(row, parts[i]!, `${lead}; their caller has no CostCenter`, resolved);
+      }
+    });
+    if (covered)
+      fallback(row, amount.minus(toRequests), `billed ${tokenClass} beyond its requests'`);
+  }
+
+  // Then everything else, in proportion to the gross usage attributed in the same account and period.
+  for (const row of deferred) {
+    const amount = new Money(row.billedCost);
+    const scale = Math.max(decimalPlaces(row.billedCost), MIN_ALLOCATION_SCALE);
+    const base = usageByAccount.get(accountPeriod(row)) ?? [];
+    const lead = `${row.chargeType} line spread over the account's attributed usage`;
+    if (base.length === 0) {
+      fallback(row, amount, `${row.chargeType} line in an account with no attributed usage`);
+      continue;
+    }
+    const parts = allocate(
+      amount,
+      base.map((a) => a.cost),
+      scale,
+    );
+    base.forEach((a, i) => {
+      const attribution = {
+        ...a.attribution,
+        edges: [step(lead), ...a.attribution.edges.slice(1)],
+      };
+      push(row, { attribution, model: a.model, requests: 0 }, parts[i]!);
+    });
+  }
+
+  return allocations;
+}
+
+function step(evidence: string): Edge {
+  return edge(CERTAIN_STEP, evidence);
+}
+
+function accountPeriod(row: CostRow): string {
+  return `${row.source.connector}|${row.subAccountId}|${row.billingPeriodStart}`;
+}
+
+function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution | null>) {
+  const byModel = new Map<string, Request[]>();
+  const byCaller = new Map<string, string>();
+  for (const event of inputs.events) {
+    if (!event.model) continue;
+    const caller = JSON.stringify([event.identity ?? {}, event.service ?? null]);
+    let key = byCaller.get(caller);
+    if (key === undefined) {
+      const resolved = inputs.graph.resolveEvent(event);
+      key = JSON.stringify(resolved);
+      byCaller.set(caller, key);
+      slices.set(key, resolved);
+    }
+    const model = inputs.normalizeModel(event.provider, event.model);
+    const tokens: Partial<Record<TokenClass, number>> = {
+      inputTokens: event.inputTokens,
+      cacheReadTokens: event.cacheReadTokens,
+      cacheWriteTokens: event.cacheWriteTokens,
+      outputTokens: event.outputTokens,
+    };
+    const request = { at: Date.parse(event.timestamp), account: event.account, tokens, key };
+    const list = byModel.get(model);
+    if (list) list.push(request);
+    else byModel.set(model, [request]);
+  }
+  return byModel;
+}
+
+/** The requests a line covers, summed by where they are attributed, in first-seen order. */
+function matchingRequests(row: CostRow, tokenClass: TokenClass, requests: Request[]) {
+  const start = Date.parse(row.chargePeriodStart);
+  const end = Date.parse(row.chargePeriodEnd);
+  const byKey = new Map<string, { key: string; tokens: Money; count: number }>();
+  let total = ZERO;
+  for (const r of requests) {
+    if (r.at < start || r.at >= end) continue;
+    if (r.account !== undefined && r.account !== row.subAccountId) continue;
+    const count = r.tokens[tokenClass];
+    if (!count) continue;
+    const entry = byKey.get(r.key) ?? { key: r.key, tokens: ZERO, count: 0 };
+    entry.tokens = entry.tokens.plus(count);
+    entry.count++;
+    byKey.set(r.key, entry);
+    total = total.plus(count);
+  }
+  return { weights: [...byKey.values()], total };
+}
+
+/** Tokens a line bills, from its quantity and pricing unit, or null when the unit is not tokens. */
+function billedTokens(row: CostRow): Money | null {
+  if (!row.quantity || !row.unit) return null;
+  const unit = /^\s*(\d+(?:\.\d+)?)?\s*([KMB])?\s*tokens?\s*$/i.exec(row.unit);
+  if (!unit) return null;
+  const scale = { K: 1e3, M: 1e6, B: 1e9 }[(unit[2] ?? '').toUpperCase()] ?? 1;
+  return new Money(row.quantity).times(unit[1] ?? 1).times(scale);
+}
