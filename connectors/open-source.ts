@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { SourceError } from './source-error.js';
 
@@ -15,10 +15,9 @@ export async function openSource(path: string): Promise<Readable> {
   const raw = createReadStream(path);
   if (!gzipped) return raw;
 
-  const gunzip = createGunzip();
-  // A read error on the file must surface on the stream the caller consumes.
-  raw.on('error', (err) => gunzip.destroy(err));
-  return raw.pipe(gunzip);
+  // pipeline carries a read error to the stream the caller consumes, and closes the file when the
+  // caller stops early; the caller sees any error on that stream, so the callback has nothing to do.
+  return pipeline(raw, createGunzip(), () => undefined);
 }
 
 async function startsWithGzipMagic(path: string): Promise<boolean> {
