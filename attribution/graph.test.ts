@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { addObject, emptyClusterState, type KubeObject } from './cluster-state.js';
+import { pathConfidence } from './evidence.js';
+import { AttributionGraph, roleKey, type OwnershipLookup } from './graph.js';
+import type { Person } from './model.js';
+
+const origin = { file: 'cluster.yaml', line: 1 };
+
+function cluster(objects: KubeObject[]) {
+  const state = emptyClusterState();
+  for (const o of objects) addObject(state, o, origin);
+  return state;
+}
+
+const costCenter = (name: string, spec: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'argmin.io/v1alpha1',
+  kind: 'CostCenter',
+  metadata: { name },
+  spec: { code: `CC-${name}`, displayName: name, ...spec },
+});
+
+const deployment = (
+  ns: string,
+  name: string,
+  annotations: Record<string, string> = {},
+  labels: Record<string, string> = {},
+): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace: ns, annotations, labels },
+  spec: {
+    template: {
+      spec: { serviceAccountName: name, containers: [{ image: `ghcr.io/acme/${name}:1` }] },
+    },
+  },
+});
+
+const person = (id: string, extra: Partial<Person> = {}): Person => ({
+  id,
+  userName: `${id}@acme.example`,
+  displayName: id,
+  emails: [`${id}@acme.example`],
+  active: true,
+  costCenter: null,
+  department: null,
+  managerId: null,
+  groups: [],
+  source: { connector: 'okta', file: 'users.json', line: 3 },
+  ...extra,
+});
+
+const codeowners: OwnershipLookup = {
+  file: 'repos/mono/CODEOWNERS',
+  ownersOf: (path) =>
+    path.startsWith('services/billing/')
+      ? { owners: ['@acme/payments'], line: 7, pattern: '/services/billing/' }
+      : { owners: ['@acme/platform'], line: 2, pattern: '*' },
+};
+
+const state = cluster([
+  costCenter('search'),
+  costCenter('payments', { owners: { teams: ['payments'] } }),
+  costCenter('platform', { owners: { teams: ['@acme/platform'] }, accounts: ['345678901234'] }),
+  costCenter('support', { namespaceSelector: { matchLabels: { tier: 'support' } } }),
+  costCenter('research', { owners: { people: ['vp@acme.example'] } }),
+  {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'payments', annotations: { 'argmin.io/cost-center': 'payments' } },
+  },
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'help', labels: { tier: 'support' } } },
+  deployment('search', 'ranker', { 'argmin.io/cost-center': 'search' }),
+  deployment('payments', 'ledger'),
+  deployment('help', 'triage'),
+  deployment('tools', 'invoicer', {
+    'argmin.io/repository': 'github.com/acme/mono',
+    'argmin.io/source-path': 'services/billing',
+  }),
+  deployment('tools', 'orphan'),
+  {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: 'ranker',
+      namespace: 'search',
+      annotations: {
+        'eks.amazonaws.com/role-arn': 'arn:aws:iam::210987654321:role/workloads/ranker',
+      },
+    },
+  },
+]);
+
+const people = [
+  person('ana', { costCenter: 'CC-search' }),
+  person('bo', { managerId: 'vp' }),
+  person('vp'),
+  person('cy', { groups: ['payments'] }),
+];
+
+const graph = new AttributionGraph({
+  state,
+  people,
+  groups: [],
+  codeowners: new Map([['github.com/acme/mono', codeowners]]),
+});
+
+describe('attribution graph', () => {
+  it.each([
+    ['a workload annotation', { service: 'search/ranker' }, 'search', 0.95],
+    ['a namespace annotation', { service: 'payments/ledger' }, 'payments', 0.9],
+    ['a CostCenter namespace selector', { service: 'help/triage' }, 'support', 0.9],
+    ['CODEOWNERS of the source folder', { service: 'tools/invoicer' }, 'payments', 0.8],
+    ['the pod service account', { identity: { serviceAccount: 'search/ranker' } }, 'search', 0.95],
+    [
+      'a SPIFFE id',
+      { identity: { spiffeId: 'spiffe://cluster.local/ns/search/sa/ranker' } },
+      'search',
+      0.95,
+    ],
+    [
+      'IRSA, whatever the role path or session',
+      {
+        identity: {
+          awsPrincipal: 'arn:aws:sts::210987654321:assumed-role/ranker/botocore-session-9',
+        },
+      },
+      'search',
+      0.855,
+    ],
+    ['the SCIM costCenter of the user', { identity: { user: 'ana@acme.example' } }, 'search', 0.7],
+    ['team membership', { identity: { user: 'CY@acme.example' } }, 'payments', 0.7],
+    ['the manager chain', { identity: { user: 'bo@acme.example' } }, 'research', 0.6],
+    [
+      'an IAM user named after the person',
+      { identity: { awsPrincipal: 'arn:aws:iam::345678901234:user/ana' } },
+      'search',
+      0.63,
+    ],
+  ])('attributes through %s', (_kind, caller, expected, confidence) => {
+    const found = graph.resolveCaller(caller.identity ?? {}, caller.service);
+    expect(found?.costCenter).toBe(expected);
+    expect(pathConfidence(found!.edges).toNumber()).toBeCloseTo(confidence, 6);
+  });
+
+  it('names the CODEOWNERS file, line and team in the evidence', () => {
+    const found = graph.resolveCaller({}, 'tools/invoicer');
+    expect(found?.team).toBe('payments');
+    expect(found?.edges.at(-1)?.evidence).toContain('repos/mono/CODEOWNERS:7');
+  });
+
+  it('does not match an IRSA role of the same name in another account', () => {
+    const arn = 'arn:aws:sts::999999999999:assumed-role/ranker/botocore-session-1';
+    expect(graph.resolveCaller({ awsPrincipal: arn })).toBeNull();
+  });
+
+  it('keeps a known service without a CostCenter as unattributed, not guessed', () => {
+    const found = graph.resolveCaller({}, 'tools/orphan');
+    expect(found).toMatchObject({ costCenter: null, service: 'tools/orphan' });
+  });
+
+  it('falls back to the CostCenter that lists the account, at account strength', () => {
+    const found = graph.accountOwner('345678901234');
+    expect(found?.costCenter).toBe('platform');
+    expect(pathConfidence(found!.edges).toNumber()).toBe(0.5);
+  });
+
+  it('never reports certainty, even when every edge is certain', () => {
+    const found = graph.resolveCaller({ serviceAccount: 'search/ranker' }, 'search/ranker');
+    expect(pathConfidence(found!.edges).lessThanOrEqualTo(0.95)).toBe(true);
+  });
+
+  it('reports an annotation that names a CostCenter that does not exist', () => {
+    const broken = new AttributionGraph({
+      state: cluster([deployment('x', 'y', { 'argmin.io/cost-center': 'nope' })]),
+      people: [],
+      groups: [],
+      codeowners: new Map(),
+    });
+    expect(broken.problems).toEqual([
+      {
+        origin,
+        fieldPath: ['metadata', 'annotations', 'argmin.io/cost-center'],
+        reason: 'names CostCenter nope, which does not exist',
+      },
+    ]);
+  });
+});
+
+describe('roleKey', () => {
+  it.each([
+    ['arn:aws:iam::111122223333:role/ranker', '111122223333:ranker'],
+    ['arn:aws:iam::111122223333:role/a/b/ranker', '111122223333:ranker'],
+    ['arn:aws:sts::111122223333:assumed-role/ranker/botocore-session-1', '111122223333:ranker'],
+    ['arn:aws:iam::111122223333:user/ana', null],
+  ])('%s -> %s', (arn, key) => {
+    expect(roleKey(arn)).toBe(key);
+  });
+});
