@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addObject, emptyClusterState, type KubeObject } from './cluster-state.js';
 import { pathConfidence } from './evidence.js';
 import { AttributionGraph, roleKey, type OwnershipLookup } from './graph.js';
-import type { Person } from './model.js';
+import type { CallerIdentity, Person } from './model.js';
 
 const origin = { file: 'cluster.yaml', line: 1 };
 
@@ -97,6 +97,8 @@ const people = [
   person('cy', { groups: ['payments'] }),
 ];
 
+type Caller = { identity?: CallerIdentity; service?: string };
+
 const graph = new AttributionGraph({
   state,
   people,
@@ -136,11 +138,14 @@ describe('attribution graph', () => {
       'search',
       0.63,
     ],
-  ])('attributes through %s', (_kind, caller, expected, confidence) => {
-    const found = graph.resolveCaller(caller.identity ?? {}, caller.service);
-    expect(found?.costCenter).toBe(expected);
-    expect(pathConfidence(found!.edges).toNumber()).toBeCloseTo(confidence, 6);
-  });
+  ] as [string, Caller, string, number][])(
+    'attributes through %s',
+    (_kind, caller, expected, confidence) => {
+      const found = graph.resolveCaller(caller.identity ?? {}, caller.service);
+      expect(found?.costCenter).toBe(expected);
+      expect(pathConfidence(found!.edges).toNumber()).toBeCloseTo(confidence, 6);
+    },
+  );
 
   it('names the CODEOWNERS file, line and team in the evidence', () => {
     const found = graph.resolveCaller({}, 'tools/invoicer');
