@@ -1,0 +1,93 @@
+// AWS CUR 2.0 (Data Exports, table COST_AND_USAGE_REPORT) as CSV, gzip or not.
+import type { SourceRecord } from '../attribution/index.js';
+import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, toCostRow, type CurColumn } from './aws-cur-2-row.js';
+import { readCsvRecords } from './csv-records.js';
+import {
+  quarantine,
+  sourceRef,
+  type FormatReader,
+  type ReadContext,
+  type SourceFile,
+} from './format-reader.js';
+import { SourceError } from './source-error.js';
+
+export const awsCur2Reader: FormatReader = {
+  format: 'aws-cur-2.0',
+  role: 'billing',
+  read: readCur2,
+};
+
+async function* readCur2(file: SourceFile, ctx: ReadContext): AsyncIterable<SourceRecord> {
+  let columns: ColumnIndex | undefined;
+
+  for await (const record of readCsvRecords(file.path)) {
+    if (columns === undefined) {
+      if (record.fields === null) {
+        throw new SourceError('SOURCE_FORMAT_INVALID', `the header is not readable CSV`, {
+          file: file.path,
+          line: record.line,
+        });
+      }
+      columns = columnIndex(record.fields, file);
+      continue;
+    }
+
+    if (record.fields === null) {
+      yield quarantine(file, ctx, record.line, null, record.reason);
+      continue;
+    }
+    if (record.fields.length !== columns.width) {
+      const reason = `the row has ${record.fields.length} fields; the header has ${columns.width}`;
+      yield quarantine(file, ctx, record.line, null, reason);
+      continue;
+    }
+
+    const fields = record.fields;
+    const value = (column: CurColumn): string => {
+      const at = columns?.positions.get(column);
+      return at === undefined ? '' : (fields[at] ?? '');
+    };
+    const result = toCostRow(value, sourceRef(file, ctx, record.line));
+    yield result.ok
+      ? { kind: 'cost', row: result.row }
+      : quarantine(file, ctx, record.line, result.field, result.reason);
+  }
+
+  if (columns === undefined) {
+    throw new SourceError('SOURCE_FORMAT_INVALID', 'the file is empty; expected a CUR 2.0 header', {
+      file: file.path,
+      line: 1,
+    });
+  }
+}
+
+interface ColumnIndex {
+  positions: Map<CurColumn, number>;
+  width: number;
+}
+
+/** Where each known column sits. A missing required column stops the file: nothing is guessed. */
+function columnIndex(header: string[], file: SourceFile): ColumnIndex {
+  const positions = new Map<CurColumn, number>();
+  const known = new Set<string>([...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]);
+  header.forEach((name, at) => {
+    const column = name.trim();
+    if (known.has(column) && !positions.has(column as CurColumn)) {
+      positions.set(column as CurColumn, at);
+    }
+  });
+
+  const missing = REQUIRED_COLUMNS.filter((column) => !positions.has(column));
+  const first = missing[0];
+  if (first !== undefined) {
+    const legacy = header.some((name) => name.includes('/'))
+      ? ' (the header looks like a legacy CUR, which this format does not read)'
+      : '';
+    throw new SourceError(
+      'SOURCE_MISSING_COLUMN',
+      `required CUR 2.0 column missing from the header: ${missing.join(', ')}${legacy}`,
+      { file: file.path, line: 1, field: first },
+    );
+  }
+  return { positions, width: header.length };
+}
