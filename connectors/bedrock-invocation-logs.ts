@@ -1,0 +1,126 @@
+// Amazon Bedrock model invocation logs: one ModelInvocationLog JSON object a line, gzip or not.
+// The logs may carry whole prompts and completions; those are dropped while the line is parsed
+// and never reach a record, a quarantine reason or an error.
+import { parseUsageEvent, type SourceRecord, type UsageEvent } from '../attribution/index.js';
+import {
+  quarantine,
+  type FormatReader,
+  type ReadContext,
+  type SourceFile,
+} from './format-reader.js';
+import { readLines } from './open-source.js';
+
+const SCHEMA_TYPE = 'ModelInvocationLog';
+
+/** Keys whose values are request or response payloads: bodies, media, embeddings, content. */
+const PAYLOAD_KEY = /body|image|video|audio|embedding|content/i;
+
+/** Where each event field comes from in the log, so a refusal names the field the user can see. */
+const LOG_FIELD: Readonly<Record<string, string>> = {
+  requestId: 'requestId',
+  timestamp: 'timestamp',
+  model: 'modelId',
+  inputTokens: 'input.inputTokenCount',
+  cacheReadTokens: 'input.cacheReadInputTokenCount',
+  cacheWriteTokens: 'input.cacheWriteInputTokenCount',
+  outputTokens: 'output.outputTokenCount',
+  'identity.awsPrincipal': 'identity.arn',
+  'identity.user': 'requestMetadata.user',
+  account: 'accountId',
+  region: 'inferenceRegion',
+  'attributes.operation': 'operation',
+};
+
+export class BedrockInvocationLogsReader implements FormatReader {
+  readonly format = 'aws-bedrock-invocation-logs';
+  readonly role = 'usage' as const;
+
+  /** `clock` is the receiver's time, against which a timestamp from the future is refused. */
+  constructor(private readonly clock: () => Date = () => new Date()) {}
+
+  async *read(file: SourceFile, ctx: ReadContext): AsyncIterable<SourceRecord> {
+    for await (const { line, text } of readLines(file.path)) {
+      if (text.trim() === '') continue;
+
+      const log = parseWithoutPayloads(text);
+      if (log === undefined) {
+        yield quarantine(file, ctx, line, null, 'the line is not valid JSON');
+        continue;
+      }
+      if (typeof log !== 'object' || log === null || Array.isArray(log)) {
+        yield quarantine(file, ctx, line, null, 'the line is not a JSON object');
+        continue;
+      }
+      const fields = log as Record<string, unknown>;
+      if (fields.schemaType !== undefined && fields.schemaType !== SCHEMA_TYPE) {
+        const reason = `schemaType is not ${SCHEMA_TYPE}`;
+        yield quarantine(file, ctx, line, 'schemaType', reason);
+        continue;
+      }
+
+      const checked = parseUsageEvent(toEvent(fields), { now: this.clock() });
+      if (checked.ok) {
+        yield { kind: 'usage', event: checked.event };
+      } else {
+        const field = LOG_FIELD[checked.field] ?? checked.field;
+        yield quarantine(file, ctx, line, field, `${field} ${checked.reason}`);
+      }
+    }
+  }
+}
+
+/** The parsed line with every payload key removed as it is met, or undefined when not JSON. */
+export function parseWithoutPayloads(text: string): unknown {
+  try {
+    return JSON.parse(text, (key, value: unknown) => (PAYLOAD_KEY.test(key) ? undefined : value));
+  } catch {
+    // The parser's message quotes the line, which may hold a prompt: it is not passed on.
+    return undefined;
+  }
+}
+
+/** The event the log describes, before the event gate checks it. */
+function toEvent(log: Record<string, unknown>): Record<string, unknown> {
+  const input = objectAt(log, 'input');
+  const output = objectAt(log, 'output');
+  const identity = objectAt(log, 'identity');
+  const metadata = objectAt(log, 'requestMetadata');
+
+  const event: Record<string, unknown> = {
+    requestId: log.requestId,
+    timestamp: log.timestamp,
+    provider: 'aws',
+    model: log.modelId,
+    status: present(log.errorCode) ? 'error' : 'ok',
+  };
+  const counts: [keyof UsageEvent, unknown][] = [
+    ['inputTokens', input.inputTokenCount],
+    ['cacheReadTokens', input.cacheReadInputTokenCount],
+    ['cacheWriteTokens', input.cacheWriteInputTokenCount],
+    ['outputTokens', output.outputTokenCount],
+  ];
+  // A count the log leaves out is unknown, never zero.
+  for (const [field, count] of counts) if (present(count)) event[field] = count;
+
+  const caller: Record<string, unknown> = {};
+  if (present(identity.arn)) caller.awsPrincipal = identity.arn;
+  if (present(metadata.user)) caller.user = metadata.user;
+  if (Object.keys(caller).length > 0) event.identity = caller;
+
+  if (present(log.accountId)) event.account = log.accountId;
+  const region = present(log.inferenceRegion) ? log.inferenceRegion : log.region;
+  if (present(region)) event.region = region;
+  if (present(log.operation)) event.attributes = { operation: log.operation };
+  return event;
+}
+
+function objectAt(log: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = log[key];
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
