@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { readerFor, SUPPORTED_FORMATS } from './index.js';
+
+describe('readerFor', () => {
+  it.each([
+    ['aws-cur-2.0', 'billing'],
+    ['aws-bedrock-invocation-logs', 'usage'],
+    ['argmin-events', 'usage'],
+  ])('reads %s as %s', (format, role) => {
+    expect(readerFor(format)).toMatchObject({ format, role });
+    expect(SUPPORTED_FORMATS).toContain(format);
+  });
+
+  it.each(['aws-cur', 'AWS-CUR-2.0', 'focus-1.0', ''])('has no reader for %j', (format) => {
+    expect(readerFor(format)).toBeUndefined();
+  });
+});

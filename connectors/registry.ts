@@ -1,0 +1,20 @@
+// The one table of formats: a new export format is a reader file and a line here.
+import { ArgminEventsReader } from './argmin-events.js';
+import { awsCur2Reader } from './aws-cur-2.js';
+import { BedrockInvocationLogsReader } from './bedrock-invocation-logs.js';
+import type { FormatReader } from './format-reader.js';
+
+const READERS: readonly FormatReader[] = [
+  awsCur2Reader,
+  new BedrockInvocationLogsReader(),
+  new ArgminEventsReader(),
+];
+
+const BY_FORMAT: ReadonlyMap<string, FormatReader> = new Map(READERS.map((r) => [r.format, r]));
+
+export const SUPPORTED_FORMATS: readonly string[] = READERS.map((r) => r.format);
+
+/** The reader of a CloudConnector source's `format`, or undefined when none reads it. */
+export function readerFor(format: string): FormatReader | undefined {
+  return BY_FORMAT.get(format);
+}
