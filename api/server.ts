@@ -38,6 +38,8 @@ export interface ApiOptions {
   now?: () => Date;
   /** Recorded as the origin of every stored event. */
   origin?: string;
+  /** How often the TLS files are reread. */
+  tlsReloadIntervalMs?: number;
 }
 
 export interface RunningApi {
@@ -81,7 +83,15 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const address = await app.listen({ host: options.host, port: options.port });
   logger.info({ address, tls: tls !== undefined }, 'ingestion api listening');
 
-  const tlsTimer = options.tls ? reloadTls(app, options.tls, tls!, logger) : undefined;
+  const tlsTimer = options.tls
+    ? reloadTls(
+        app,
+        options.tls,
+        tls!,
+        options.tlsReloadIntervalMs ?? TLS_RELOAD_INTERVAL_MS,
+        logger,
+      )
+    : undefined;
   return {
     address,
     metrics,
@@ -211,6 +221,7 @@ function reloadTls(
   app: FastifyInstance,
   files: TlsFiles,
   initial: { cert: Buffer; key: Buffer },
+  intervalMs: number,
   logger: Logger,
 ): NodeJS.Timeout {
   let current = initial;
@@ -225,7 +236,7 @@ function reloadTls(
       const code = (err as NodeJS.ErrnoException).code;
       logger.warn({ certFile: files.certFile, code }, 'tls certificate not reloaded');
     }
-  }, TLS_RELOAD_INTERVAL_MS);
+  }, intervalMs);
   timer.unref();
   return timer;
 }
