@@ -69,3 +69,14 @@ export function unreadable(path: string, cause: unknown, line?: number): SourceE
     cause,
   });
 }
+
+/** The whole file as text (gunzipped when gzip), for formats that must be parsed whole. */
+export async function readText(path: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of await openSource(path)) chunks.push(chunk as Buffer);
+  } catch (err) {
+    throw err instanceof SourceError ? err : unreadable(path, err);
+  }
+  return stripBom(Buffer.concat(chunks).toString('utf8'));
+}

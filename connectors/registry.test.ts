@@ -6,6 +6,7 @@ describe('readerFor', () => {
     ['aws-cur-2.0', 'billing'],
     ['aws-bedrock-invocation-logs', 'usage'],
     ['argmin-events', 'usage'],
+    ['scim-2.0', 'identity'],
   ])('reads %s as %s', (format, role) => {
     expect(readerFor(format)).toMatchObject({ format, role });
     expect(SUPPORTED_FORMATS).toContain(format);

@@ -3,11 +3,13 @@ import { ArgminEventsReader } from './argmin-events.js';
 import { awsCur2Reader } from './aws-cur-2.js';
 import { BedrockInvocationLogsReader } from './bedrock-invocation-logs.js';
 import type { FormatReader } from './format-reader.js';
+import { scimReader } from './scim.js';
 
 const READERS: readonly FormatReader[] = [
   awsCur2Reader,
   new BedrockInvocationLogsReader(),
   new ArgminEventsReader(),
+  scimReader,
 ];
 
 const BY_FORMAT: ReadonlyMap<string, FormatReader> = new Map(READERS.map((r) => [r.format, r]));
