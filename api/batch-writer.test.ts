@@ -10,7 +10,7 @@ const options: BatchWriterOptions = {
   origin: 'test',
   maxQueuedEvents: 100,
   maxBatchEvents: 50,
-  concurrency: 1,
+  writeConcurrency: 1,
   writeTimeoutMs: 1_000,
   retryAfterSeconds: 3,
 };

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { UsageEvent } from '../attribution/index.js';
 import { ApiError } from './errors.js';
+import type { ApiLimits } from './limits.js';
 import type { ApiMetrics } from './metrics.js';
 
 /** Where events go; `Store` from attribution fits, and tests pass slow or failing ones. */
@@ -15,20 +16,13 @@ export interface EventSink {
   ping(): Promise<void>;
 }
 
-export interface BatchWriterOptions {
+export type BatchWriterOptions = Pick<
+  ApiLimits,
+  'maxQueuedEvents' | 'maxBatchEvents' | 'writeConcurrency' | 'writeTimeoutMs' | 'retryAfterSeconds'
+> & {
   /** Recorded with every stored event, to tell where it came from. */
   origin: string;
-  /** Accepted events that may wait for a write; past this, requests are turned away. */
-  maxQueuedEvents: number;
-  /** Events in one insert statement. A single larger request still goes in one. */
-  maxBatchEvents: number;
-  /** Inserts in flight at once; no more than the store's connection pool holds. */
-  concurrency: number;
-  /** How long a request waits for its events to commit before it is answered 503. */
-  writeTimeoutMs: number;
-  /** What a 503 tells the client to wait before retrying. */
-  retryAfterSeconds: number;
-}
+};
 
 interface Pending {
   events: UsageEvent[];
@@ -107,7 +101,7 @@ export class BatchWriter {
   }
 
   private pump(): void {
-    while (this.inFlight < this.options.concurrency && this.queue.length > 0) {
+    while (this.inFlight < this.options.writeConcurrency && this.queue.length > 0) {
       const batch: Pending[] = [this.queue[0]!];
       let size = this.dequeue(0);
       while (

@@ -55,19 +55,8 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
   const logger = options.logger ?? pino();
   const now = options.now ?? (() => new Date());
   const metrics = new ApiMetrics();
-  const writer = new BatchWriter(
-    options.sink,
-    {
-      origin: options.origin ?? 'api',
-      maxQueuedEvents: limits.maxQueuedEvents,
-      maxBatchEvents: limits.maxBatchEvents,
-      concurrency: limits.writeConcurrency,
-      writeTimeoutMs: limits.writeTimeoutMs,
-      retryAfterSeconds: limits.retryAfterSeconds,
-    },
-    metrics,
-    logger,
-  );
+  const origin = options.origin ?? 'api';
+  const writer = new BatchWriter(options.sink, { ...limits, origin }, metrics, logger);
 
   const tls = options.tls ? await readTls(options.tls) : undefined;
   const app = Fastify({
@@ -79,19 +68,13 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
     ...(tls ? { https: tls } : {}),
   }) as unknown as FastifyInstance;
 
-  routes(app, { options, limits, writer, metrics, now, logger });
+  routes(app, { options, limits, writer, metrics, now });
   const address = await app.listen({ host: options.host, port: options.port });
   logger.info({ address, tls: tls !== undefined }, 'ingestion api listening');
 
-  const tlsTimer = options.tls
-    ? reloadTls(
-        app,
-        options.tls,
-        tls!,
-        options.tlsReloadIntervalMs ?? TLS_RELOAD_INTERVAL_MS,
-        logger,
-      )
-    : undefined;
+  const tlsReloadMs = options.tlsReloadIntervalMs ?? TLS_RELOAD_INTERVAL_MS;
+  const tlsTimer =
+    options.tls && tls ? reloadTls(app, options.tls, tls, tlsReloadMs, logger) : undefined;
   return {
     address,
     metrics,
@@ -109,7 +92,6 @@ interface RouteContext {
   writer: BatchWriter;
   metrics: ApiMetrics;
   now: () => Date;
-  logger: Logger;
 }
 
 function routes(app: FastifyInstance, ctx: RouteContext): void {

@@ -1,0 +1,213 @@
+// Sustained ingestion through `argmin api` into the local PostgreSQL, in batches of 500 events,
+// against COPY of the same rows straight into the same table. Afterwards every event is counted:
+// none may be lost or doubled. ARGMIN_BENCH_INGEST_EVENTS sets the number of events.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { UsageEvent } from '../attribution/index.js';
+import { freshPostgres } from '../test/databases.js';
+
+const EVENTS = Number(process.env.ARGMIN_BENCH_INGEST_EVENTS ?? 200_000);
+const BATCH_EVENTS = 500;
+const CLIENT_CONCURRENCY = 8;
+const TARGET_SHARE_OF_COPY = 0.3;
+const TOKEN = 'bench0bench0bench0bench0bench0be';
+const ENTRY = new URL('../test/api/api-process.ts', import.meta.url).pathname;
+
+export async function run(): Promise<void> {
+  const db = await freshPostgres();
+  const dir = await mkdtemp(join(tmpdir(), 'argmin-bench-'));
+  const sql = new pg.Client({ connectionString: db.url });
+  let server: ChildProcess | undefined;
+  try {
+    await writeFile(join(dir, 'tokens'), `${TOKEN}\n`);
+    const events = makeEvents(EVENTS);
+    const bodies: string[] = [];
+    for (let i = 0; i < events.length; i += BATCH_EVENTS) {
+      bodies.push(JSON.stringify(events.slice(i, i + BATCH_EVENTS)));
+    }
+
+    const started = await startServer(db.url!, join(dir, 'tokens'));
+    server = started.child;
+    const api = await postAll(started.address, bodies);
+    server.kill('SIGTERM');
+    await sql.connect();
+    const counted = await count(sql);
+
+    await sql.query('TRUNCATE usage_events');
+    const copySeconds = await copy(sql, events);
+    const copied = await count(sql);
+
+    const apiRate = EVENTS / api.seconds;
+    const copyRate = EVENTS / copySeconds;
+    const share = apiRate / copyRate;
+    const lost = EVENTS - counted.distinct;
+    const doubled = counted.rows - counted.distinct;
+    console.log(`events                  ${EVENTS} in batches of ${BATCH_EVENTS}`);
+    console.log(`api                     ${fmt(apiRate)} events/s (${CLIENT_CONCURRENCY} clients)`);
+    console.log(`api request latency     p50 ${ms(api.p50)} ms, p99 ${ms(api.p99)} ms`);
+    console.log(`api 503s retried        ${api.retries}`);
+    console.log(`copy                    ${fmt(copyRate)} rows/s`);
+    console.log(
+      `api / copy              ${(share * 100).toFixed(1)}% ` +
+        `(target at least ${TARGET_SHARE_OF_COPY * 100}%: ${share >= TARGET_SHARE_OF_COPY ? 'met' : 'MISSED'})`,
+    );
+    console.log(`api events lost         ${lost}`);
+    console.log(`api events doubled      ${doubled}`);
+    if (copied.rows !== EVENTS)
+      console.log(`copy rows               ${copied.rows} (expected ${EVENTS})`);
+  } finally {
+    server?.kill('SIGKILL');
+    await sql.end().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    await db.drop();
+  }
+}
+
+function makeEvents(n: number): UsageEvent[] {
+  const models = ['gpt-4o-mini', 'gpt-4.1', 'claude-sonnet-4-5', 'gemini-2.5-flash'];
+  const services = ['search/ranker', 'support/agent', 'billing/summarizer', 'ml/batch-eval'];
+  const start = Date.parse('2026-10-01T00:00:00Z');
+  return Array.from({ length: n }, (_, i) => ({
+    requestId: `bench-${i.toString(36).padStart(8, '0')}-${(i * 2654435761) % 1e9}`,
+    timestamp: new Date(start + i * 37_000).toISOString().replace('.000Z', 'Z'),
+    provider: 'openai',
+    model: models[i % models.length]!,
+    inputTokens: 200 + (i % 1500),
+    cacheReadTokens: i % 3 === 0 ? 512 : 0,
+    outputTokens: 50 + (i % 400),
+    reasoningTokens: i % 5 === 0 ? 20 : 0,
+    cost: `0.${String(1000 + (i % 9000)).padStart(6, '0')}`,
+    latencyMs: 300 + (i % 2000),
+    status: i % 50 === 0 ? 'error' : 'ok',
+    identity: { serviceAccount: services[i % services.length]! },
+    service: services[i % services.length]!,
+    attributes: { feature: `feature-${i % 12}`, environment: 'production' },
+  }));
+}
+
+async function startServer(
+  databaseUrl: string,
+  tokenFile: string,
+): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ENTRY, '--listen', '127.0.0.1:0', '--token-file', tokenFile],
+    { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const record = JSON.parse(line) as { msg?: string; address?: string };
+    if (record.msg === 'ingestion api listening') {
+      child.stdout!.resume();
+      return { child, address: record.address! };
+    }
+  }
+  throw new Error(`argmin api exited (${child.exitCode}) before it listened`);
+}
+
+/** Posts every body, CLIENT_CONCURRENCY at a time, retrying a 503 after its Retry-After. */
+async function postAll(address: string, bodies: string[]) {
+  const latencies: number[] = [];
+  let next = 0;
+  let retries = 0;
+  const client = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++]!;
+      for (;;) {
+        const sent = performance.now();
+        const response = await fetch(`${address}/v1/events`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        });
+        await response.arrayBuffer();
+        latencies.push(performance.now() - sent);
+        if (response.status === 200) break;
+        if (response.status !== 503) throw new Error(`the api answered ${response.status}`);
+        retries++;
+        const wait = Number(response.headers.get('retry-after') ?? 1) * 1000;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: CLIENT_CONCURRENCY }, client));
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { seconds, p50: at(0.5), p99: at(0.99), retries };
+}
+
+/** COPY of the rows the API would store, in one stream, timed from its start to its commit. */
+async function copy(sql: pg.Client, events: UsageEvent[]): Promise<number> {
+  const lines = events.map(copyLine);
+  const start = performance.now();
+  await pipeline(
+    Readable.from(chunks(lines, 1_000)),
+    sql.query(copyFrom('COPY usage_events FROM STDIN')),
+  );
+  return (performance.now() - start) / 1000;
+}
+
+function* chunks(lines: string[], size: number): Generator<string> {
+  for (let i = 0; i < lines.length; i += size) yield lines.slice(i, i + size).join('');
+}
+
+/** One row of COPY's text format, in the column order of usage_events. */
+function copyLine(e: UsageEvent): string {
+  const values = [
+    e.requestId,
+    e.timestamp,
+    e.provider,
+    e.model,
+    e.inputTokens,
+    e.cacheReadTokens,
+    e.cacheWriteTokens,
+    e.outputTokens,
+    e.reasoningTokens,
+    e.cost,
+    e.latencyMs,
+    e.status,
+    e.identity?.serviceAccount,
+    e.identity?.spiffeId,
+    e.identity?.apiKeyId,
+    e.identity?.user,
+    e.identity?.awsPrincipal,
+    e.service,
+    e.account,
+    e.region,
+    JSON.stringify(e.attributes ?? {}),
+    'copy',
+  ];
+  return `${values.map(copyValue).join('\t')}\n`;
+}
+
+function copyValue(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '\\N';
+  return String(value).replace(
+    /[\\\t\n\r]/g,
+    (c) => ({ '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] ?? '\\\\',
+  );
+}
+
+async function count(sql: pg.Client): Promise<{ rows: number; distinct: number }> {
+  const result = await sql.query<{ rows: number; distinct: number }>(
+    'SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS distinct FROM usage_events',
+  );
+  return result.rows[0]!;
+}
+
+function fmt(rate: number): string {
+  return Math.round(rate).toLocaleString('en-US');
+}
+
+function ms(value: number): string {
+  return value.toFixed(1);
+}
