@@ -1,8 +1,8 @@
 // The month's AI calls, one per request, before they are written as invocation logs or gateway
 // events. The bill is built from these same calls, so logs and events cover most of what it bills.
 import type { TokenClass } from '../../../attribution/index.js';
+import { CALLERS } from './callers.js';
 import {
-  CALLERS,
   DAY_MS,
   DAYS_IN_MONTH,
   isWeekend,
