@@ -179,6 +179,30 @@ describe('POST /v1/events', () => {
     expect(answer.headers.get('retry-after')).not.toBeNull();
   });
 
+  it('turns requests away with 503 once the write queue is full, and stores every one it took', async () => {
+    const { sink, url } = await serve({
+      maxQueuedEvents: 10,
+      maxEventsPerRequest: 10,
+      writeConcurrency: 1,
+    });
+    sink.delayMs = 50;
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, r) =>
+        post(
+          url,
+          Array.from({ length: 10 }, (__, i) => event(`q${r}-${i}`)),
+        ).then((a) => ({ r, ...a })),
+      ),
+    );
+    const refused = answers.filter((a) => a.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.body.error).toMatchObject({ code: 'OVERLOADED' });
+    expect(refused[0]!.headers.get('retry-after')).toBe('2');
+    for (const { r, status } of answers) {
+      expect(sink.events.has(`q${r}-0`)).toBe(status === 200);
+    }
+  });
+
   it('keeps a canary in an attribute as metadata, and never logs a body or a token', async () => {
     const { sink, lines, url } = await serve();
     const canary = 'CANARY-9d2e-the-prompt-was-here';
