@@ -48,6 +48,8 @@ export interface GraphProblem {
   reason: string;
 }
 
+const REPOSITORY_ROOT_PROBE = 'argmin-repository-root';
+
 type ServiceTarget = Omit<Attribution, 'service' | 'person'>;
 
 export class AttributionGraph {
@@ -56,7 +58,7 @@ export class AttributionGraph {
   private readonly costCenters: Map<string, CostCenter>;
   private readonly workloads = new Map<string, Workload>();
   private readonly workloadsBySa = new Map<string, Workload[]>();
-  private readonly saByRole = new Map<string, string[]>();
+  private readonly saByRole = new Map<string, { serviceAccount: string; roleArn: string }[]>();
   private readonly namespaceByName;
   private readonly repositories: RepositorySpec[];
   private readonly people: People;
@@ -80,10 +82,11 @@ export class AttributionGraph {
       this.workloadsBySa.set(sa, [...(this.workloadsBySa.get(sa) ?? []), w]);
     }
     for (const sa of state.serviceAccounts) {
-      const role = roleKey(sa.metadata.annotations[IRSA_ROLE_ANNOTATION] ?? '');
+      const roleArn = sa.metadata.annotations[IRSA_ROLE_ANNOTATION] ?? '';
+      const role = roleKey(roleArn);
       if (!role) continue;
-      const ref = `${sa.metadata.namespace}/${sa.metadata.name}`;
-      this.saByRole.set(role, [...(this.saByRole.get(role) ?? []), ref]);
+      const serviceAccount = `${sa.metadata.namespace}/${sa.metadata.name}`;
+      this.saByRole.set(role, [...(this.saByRole.get(role) ?? []), { serviceAccount, roleArn }]);
     }
     this.checkReferences();
   }
@@ -149,11 +152,12 @@ export class AttributionGraph {
     }
 
     const role = identity.awsPrincipal ? roleKey(identity.awsPrincipal) : null;
-    for (const saRef of role ? (this.saByRole.get(role) ?? []) : []) {
+    for (const { serviceAccount: saRef, roleArn } of role ? (this.saByRole.get(role) ?? []) : []) {
       const runners = this.workloadsBySa.get(saRef) ?? [];
       for (const w of runners) {
         const strength = new Money(this.weights.workloadIdentity).dividedBy(runners.length);
-        const why = `IRSA: ${identity.awsPrincipal} assumes the role of serviceaccount ${saRef}`;
+        // The role, not the session: sessions change with every SDK client, the evidence does not.
+        const why = `IRSA: caller assumed ${roleArn}, the role of serviceaccount ${saRef}`;
         hops.push({ workload: w, edge: edge(strength, why) });
       }
     }
@@ -230,7 +234,8 @@ export class AttributionGraph {
     const lookup = repo ? this.inputs.codeowners.get(repo) : undefined;
     if (!repo || !lookup) return null;
     const folder = (annotations[SOURCE_PATH_ANNOTATION] ?? '').replace(/^\/+|\/+$/g, '');
-    const match = lookup.ownersOf(folder === '' ? '.' : `${folder}/`);
+    // Without a source folder, the repository as a whole: whoever owns a plain file at its root.
+    const match = lookup.ownersOf(folder === '' ? REPOSITORY_ROOT_PROBE : `${folder}/`);
     if (!match) return null;
 
     for (const owner of match.owners) {

@@ -107,7 +107,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
     );
     matched.weights.forEach((w, i) => {
       const resolved = slices.get(w.key) ?? null;
-      const lead = `bill line distributed over its requests by ${tokenClass}`;
+      const lead = 'bill line distributed over its requests by tokens of its class';
       if (resolved?.costCenter) {
         const attribution = { ...resolved, edges: [step(lead), ...resolved.edges] };
         push(row, { attribution, model: row.model, requests: w.count }, parts[i]!);
@@ -115,8 +115,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
         fallback(row, parts[i]!, `${lead}; their caller has no CostCenter`, resolved);
       }
     });
-    if (covered)
-      fallback(row, amount.minus(toRequests), `billed ${tokenClass} beyond its requests'`);
+    if (covered) fallback(row, amount.minus(toRequests), "billed tokens beyond its requests'");
   }
 
   // Then everything else, in proportion to the gross usage attributed in the same account and period.

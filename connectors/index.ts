@@ -13,3 +13,4 @@ export {
 } from './codeowners.js';
 export { ArgminEventsReader } from './argmin-events.js';
 export { BedrockInvocationLogsReader } from './bedrock-invocation-logs.js';
+export { syncConnector, connectorKey, type SyncOptions, type SyncResult } from './sync.js';
