@@ -7,7 +7,7 @@ import {
   parseMarketplaceUsageType,
   regionOfUsageType,
 } from './bedrock-usage-type.js';
-import { parseDecimal, parseTimestamp } from './field-values.js';
+import { memoize, parseDecimal, parseTimestamp } from './field-values.js';
 import { normalizeModelId } from './model-names.js';
 
 /** Columns a CUR 2.0 file must have; a file without one of them is not read at all. */
@@ -72,6 +72,11 @@ const CHARGE_CATEGORIES: Readonly<Record<string, ChargeCategory>> = {
   Discount: 'Credit',
 };
 
+const timestampOf = memoize(parseTimestamp);
+/** Shared between rows: read, never changed. */
+const productOf = memoize(parseMap);
+const tagsOf = memoize(parseTags);
+
 export type CurRowResult =
   { ok: true; row: CostRow } | { ok: false; field: CurColumn; reason: string };
 
@@ -85,7 +90,7 @@ export function toCostRow(value: (column: CurColumn) => string, source: SourceRe
 
   const times: Partial<Record<(typeof TIMESTAMP_COLUMNS)[number], string>> = {};
   for (const column of TIMESTAMP_COLUMNS) {
-    const time = parseTimestamp(value(column));
+    const time = timestampOf(value(column));
     if (time === null) return badValue(column, value, 'a timestamp');
     times[column] = time;
   }
@@ -96,9 +101,9 @@ export function toCostRow(value: (column: CurColumn) => string, source: SourceRe
     return badValue('line_item_usage_amount', value, 'a decimal number');
   }
 
-  const product = parseMap(value('product'));
+  const product = productOf(value('product'));
   if (product === null) return fault('product', 'is not a JSON object of the product attributes');
-  const tags = parseTags(value('resource_tags'));
+  const tags = tagsOf(value('resource_tags'));
   if (tags === null) return fault('resource_tags', 'is not a JSON object of string tag values');
 
   const serviceName = text(product.product_name) ?? value('line_item_product_code').trim();
@@ -131,7 +136,7 @@ export function toCostRow(value: (column: CurColumn) => string, source: SourceRe
       billedCost,
       currency: value('line_item_currency_code').trim(),
       principal: text(value('line_item_iam_principal')),
-      tags,
+      tags: { ...tags },
     },
   };
 }

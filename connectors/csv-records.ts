@@ -77,11 +77,14 @@ function newlines(text: string): number {
   return count;
 }
 
+const CR = 0x0d;
+
 /** Turns CRLF into LF, also when a chunk ends between the two. */
 class LfLineEndings extends Transform {
   private pendingCr = false;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (!this.pendingCr && chunk.indexOf(CR) === -1) return done(null, chunk);
     let text = (this.pendingCr ? '\r' : '') + chunk.toString('latin1');
     this.pendingCr = text.endsWith('\r');
     if (this.pendingCr) text = text.slice(0, -1);

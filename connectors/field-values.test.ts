@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRfc3339, parseDecimal, parseTimestamp } from './field-values.js';
+import { isRfc3339, memoize, parseDecimal, parseTimestamp } from './field-values.js';
 
 describe('parseDecimal', () => {
   it.each([
@@ -58,5 +58,25 @@ describe('isRfc3339', () => {
     ['2025-06-31T12:00:00Z', false],
   ])('%s -> %s', (text, expected) => {
     expect(isRfc3339(text)).toBe(expected);
+  });
+});
+
+describe('memoize', () => {
+  it('computes each text once, null results included, and forgets everything when full', () => {
+    const calls: string[] = [];
+    const lengthOrNull = memoize((text: string) => {
+      calls.push(text);
+      return text === '' ? null : text.length;
+    }, 2);
+    expect([lengthOrNull('ab'), lengthOrNull('ab'), lengthOrNull(''), lengthOrNull('')]).toEqual([
+      2,
+      2,
+      null,
+      null,
+    ]);
+    expect(calls).toEqual(['ab', '']);
+    lengthOrNull('xyz');
+    lengthOrNull('ab');
+    expect(calls).toEqual(['ab', '', 'xyz', 'ab']);
   });
 });

@@ -57,3 +57,19 @@ function isRealDate(...parts: string[]): boolean {
   const dayExists = date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
   return dayExists && hour < 24 && minute < 60 && second < 60;
 }
+
+/**
+ * `fn` with its results remembered for repeated text. Exports repeat the same period dates and
+ * product maps on row after row; the cache is emptied when full, so memory stays bounded.
+ */
+export function memoize<T>(fn: (text: string) => T, maxEntries = 4096): (text: string) => T {
+  const seen = new Map<string, T>();
+  return (text) => {
+    const hit = seen.get(text);
+    if (hit !== undefined || seen.has(text)) return hit as T;
+    if (seen.size >= maxEntries) seen.clear();
+    const result = fn(text);
+    seen.set(text, result);
+    return result;
+  };
+}

@@ -1,6 +1,5 @@
 // SCIM 2.0 Users and Groups: a ListResponse, a single resource, or one resource a line. Each
 // record names the line its resource starts on, so a refused user can be found in the file.
-import { LineCounter, parseDocument, isSeq } from 'yaml';
 import type { SourceRecord } from '../attribution/index.js';
 import {
   quarantine,
@@ -9,6 +8,7 @@ import {
   type ReadContext,
   type SourceFile,
 } from './format-reader.js';
+import { arrayElementOffsets, linesOf } from './json-positions.js';
 import { readText } from './open-source.js';
 import { fromScimResource } from './scim-resources.js';
 import { SourceError } from './source-error.js';
@@ -62,17 +62,11 @@ function locateInDocument(text: string, value: unknown, file: SourceFile): Locat
   const resources = listedResources(value, file);
   if (resources === null) return [{ line: lineAt(text, text.search(/\S/)), value }];
 
-  // JSON is YAML, and the yaml parser keeps where every node starts.
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
-  const listed = Array.isArray(value) ? doc.contents : doc.get('Resources', true);
-  const items = isSeq(listed) ? listed.items : [];
-  return resources.map((resource, index) => {
-    const start = (items.length === resources.length ? items[index] : undefined) as
-      { range?: [number, number, number] } | undefined;
-    const line = start?.range ? lineCounter.linePos(start.range[0]).line : 1;
-    return { line, value: resource };
-  });
+  const offsets = arrayElementOffsets(text, Array.isArray(value) ? null : 'Resources');
+  // The scan and JSON.parse read the same text; should they ever disagree, no line is invented.
+  const lines =
+    offsets !== null && offsets.length === resources.length ? linesOf(text, offsets) : [];
+  return resources.map((resource, index) => ({ line: lines[index] ?? 1, value: resource }));
 }
 
 /** The resources of a ListResponse or a bare array, or null for a single resource. */
@@ -101,7 +95,5 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; po
 }
 
 function lineAt(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line += 1;
-  return line;
+  return linesOf(text, [offset])[0] ?? 1;
 }
