@@ -57,8 +57,8 @@ describe('aws-bedrock-invocation-logs reader', () => {
         user: 'alice@acme.example',
       },
       account: '222222222222',
-      region: 'us-west-2',
-      attributes: { operation: 'Converse' },
+      region: 'us-east-1',
+      attributes: { operation: 'Converse', inferenceRegion: 'us-west-2' },
     });
   });
 

@@ -108,9 +108,14 @@ function toEvent(log: Record<string, unknown>): Record<string, unknown> {
   if (Object.keys(caller).length > 0) event.identity = caller;
 
   if (present(log.accountId)) event.account = log.accountId;
-  const region = present(log.inferenceRegion) ? log.inferenceRegion : log.region;
+  // Cross-region inference is billed in the source region, so that is the request's region; where
+  // it actually ran is kept beside it.
+  const region = present(log.region) ? log.region : log.inferenceRegion;
   if (present(region)) event.region = region;
-  if (present(log.operation)) event.attributes = { operation: log.operation };
+  const attributes: Record<string, unknown> = {};
+  if (present(log.operation)) attributes.operation = log.operation;
+  if (present(log.inferenceRegion)) attributes.inferenceRegion = log.inferenceRegion;
+  if (Object.keys(attributes).length > 0) event.attributes = attributes;
   return event;
 }
 
