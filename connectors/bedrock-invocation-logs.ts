@@ -27,8 +27,9 @@ const LOG_FIELD: Readonly<Record<string, string>> = {
   'identity.awsPrincipal': 'identity.arn',
   'identity.user': 'requestMetadata.user',
   account: 'accountId',
-  region: 'inferenceRegion',
+  region: 'region',
   'attributes.operation': 'operation',
+  'attributes.inferenceRegion': 'inferenceRegion',
 };
 
 export class BedrockInvocationLogsReader implements FormatReader {
