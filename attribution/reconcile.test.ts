@@ -188,3 +188,19 @@ describe('reconciliation', () => {
     expect(report.totals.billed).toBe(moneyText(sum));
   });
 });
+
+describe('reconciliation by region', () => {
+  it('meets a line only with requests of its own region, when both are known', () => {
+    const rows = [
+      row('Usage', '6', { region: 'us-east-1' }),
+      row('Usage', '4', { region: 'us-west-2' }),
+    ];
+    const events = [
+      event('east', 1000, { region: 'us-east-1' }),
+      event('west', 1000, { region: 'us-west-2', service: undefined }),
+    ];
+    const { report } = run(rows, events);
+    const byCenter = Object.fromEntries(report.rows.map((r) => [String(r.costCenter), r.cost]));
+    expect(byCenter).toEqual({ search: '6', null: '4' });
+  });
+});

@@ -27,6 +27,7 @@ export interface ReconcileInputs {
 interface Request {
   at: number;
   account: string | undefined;
+  region: string | undefined;
   tokens: Partial<Record<TokenClass, number>>;
   key: string;
 }
@@ -173,7 +174,8 @@ function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution 
       cacheWriteTokens: event.cacheWriteTokens,
       outputTokens: event.outputTokens,
     };
-    const request = { at: Date.parse(event.timestamp), account: event.account, tokens, key };
+    const at = Date.parse(event.timestamp);
+    const request = { at, account: event.account, region: event.region, tokens, key };
     const list = byModel.get(model);
     if (list) list.push(request);
     else byModel.set(model, [request]);
@@ -189,7 +191,9 @@ function matchingRequests(row: CostRow, tokenClass: TokenClass, requests: Reques
   let total = ZERO;
   for (const r of requests) {
     if (r.at < start || r.at >= end) continue;
+    // A request whose account or region is unknown may belong to any line of its model and time.
     if (r.account !== undefined && r.account !== row.subAccountId) continue;
+    if (r.region !== undefined && row.region !== null && r.region !== row.region) continue;
     const count = r.tokens[tokenClass];
     if (!count) continue;
     const entry = byKey.get(r.key) ?? { key: r.key, tokens: ZERO, count: 0 };
