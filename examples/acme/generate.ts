@@ -12,6 +12,7 @@ import { generateCalls, type Call } from './generator/calls.js';
 import { buildBill, type BillLine } from './generator/bill.js';
 import { CUR_COLUMNS } from './generator/cur-rows.js';
 import { gatewayEvent } from './generator/events.js';
+import { byCostCenter, expectedAttribution } from './generator/expected.js';
 import { invocationLogRecord } from './generator/logs.js';
 import { DAY_MS, MONTH_START_MS, PROD, SANDBOX } from './generator/org.js';
 import { Random } from './generator/random.js';
@@ -100,73 +101,35 @@ function ymd(day: number): string {
   return new Date(MONTH_START_MS + (day - 1) * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
 }
 
-/**
- * The bill's totals, and where each usage line should land if it is spread over the requests in
- * its (day, account, region, model, token class) bucket by their tokens: the rule DESIGN.md gives.
- */
+/** The bill's totals, and where its Bedrock spend should land, by cost center and by source. */
 function printSummary(bill: BillLine[], calls: Call[], logCount: number, eventCount: number): void {
   const total = (lines: BillLine[]) => lines.reduce((s, l) => s.plus(l.cost), new Decimal(0));
   const bedrock = bill.filter((l) => l.row.line_item_product_code === 'AmazonBedrock');
-  const expected = new Map<string, Decimal>();
-  const add = (key: string, amount: Decimal) =>
-    expected.set(key, (expected.get(key) ?? new Decimal(0)).plus(amount));
-
-  for (const line of bedrock) {
-    if (line.type !== 'Usage' || line.model === null || line.tokenClass === null) {
-      add(`${line.type} (${line.account.name})`, line.cost);
-      continue;
-    }
-    if (line.principal !== '') {
-      add('data-science  <- IAM principal, then SCIM costCenter', line.cost);
-      continue;
-    }
-    const covering = calls.filter(
-      (c) =>
-        c.day === line.day &&
-        c.account === line.account.id &&
-        c.region === line.region &&
-        c.model === line.model &&
-        !(c.caller.via === 'bedrock' && c.caller.billedAsPrincipal) &&
-        (c.tokens[line.tokenClass!] ?? 0) > 0,
-    );
-    if (covering.length === 0) {
-      add(
-        line.account === SANDBOX ? 'data-science  <- account' : 'unattributed  <- no request',
-        line.cost,
-      );
-      continue;
-    }
-    const tokens = covering.reduce((s, c) => s + (c.tokens[line.tokenClass!] ?? 0), 0);
-    for (const c of covering) {
-      const share = line.cost.times(c.tokens[line.tokenClass] ?? 0).div(tokens);
-      add(
-        `${c.caller.expect.costCenter ?? 'unattributed'}  <- ${c.caller.name}: ${c.caller.expect.evidence}`,
-        share,
-      );
-    }
-  }
-
-  const out = (label: string, amount: Decimal) =>
+  const out = (amount: Decimal, label: string) =>
     console.log(`${amount.toFixed(2).padStart(10)}  ${label}`);
-  console.log(
-    `CUR rows ${bill.length}, invocation log records ${logCount}, gateway events ${eventCount}`,
-  );
-  out('whole export', total(bill));
-  out('Amazon Bedrock (AI scope)', total(bedrock));
-  out('acme-prod Bedrock', total(bedrock.filter((l) => l.account === PROD)));
-  out('acme-ml-sandbox Bedrock', total(bedrock.filter((l) => l.account === SANDBOX)));
-  const byCostCenter = new Map<string, Decimal>();
-  for (const [label, amount] of expected) {
-    const costCenter = label.split('  <- ')[0]!;
-    byCostCenter.set(costCenter, (byCostCenter.get(costCenter) ?? new Decimal(0)).plus(amount));
+
+  console.log(`CUR rows ${bill.length}, log records ${logCount}, gateway events ${eventCount}`);
+  out(total(bill), 'whole export');
+  out(total(bedrock), 'Amazon Bedrock (AI scope)');
+  for (const type of ['Usage', 'Credit', 'Fee', 'Tax'] as const) {
+    out(total(bedrock.filter((l) => l.type === type)), `  ${type}`);
   }
-  console.log('\nBy cost center, before fee, credit and tax are spread:');
-  for (const [label, amount] of [...byCostCenter].sort((a, b) => a[0].localeCompare(b[0]))) {
-    out(label, amount);
+  out(total(bedrock.filter((l) => l.account === PROD)), '  acme-prod');
+  out(total(bedrock.filter((l) => l.account === SANDBOX)), '  acme-ml-sandbox');
+
+  const regionBlind = expectedAttribution(bill, calls, { matchRegion: false });
+  const regionAware = expectedAttribution(bill, calls, { matchRegion: true });
+  const blind = byCostCenter(regionBlind);
+  const aware = byCostCenter(regionAware);
+  console.log('\nBy cost center: region-blind matching, region-aware matching');
+  for (const cc of [...blind.keys()].sort()) {
+    const a = aware.get(cc) ?? new Decimal(0);
+    console.log(`${blind.get(cc)!.toFixed(2).padStart(10)}${a.toFixed(2).padStart(10)}  ${cc}`);
   }
-  console.log('\nExpected attribution of Bedrock spend:');
-  for (const [label, amount] of [...expected].sort((a, b) => a[0].localeCompare(b[0])))
-    out(label, amount);
+  console.log('\nBy source, region-aware:');
+  for (const [label, amount] of [...regionAware].sort((a, b) => a[0].localeCompare(b[0]))) {
+    out(amount, label);
+  }
 }
 
 main();

@@ -1,7 +1,7 @@
 // Acme's people and teams as Okta provisions them over SCIM 2.0: Users with the enterprise
 // extension (cost center codes, departments, managers up to the VP) and Groups named like the
-// GitHub team slugs. One user is inactive, one has no enterprise extension, one has neither a
-// cost center nor a department anyone recognises, so only her manager places her.
+// GitHub team slugs. One user is inactive, one has no enterprise extension, one has no cost
+// center, no team and a department nobody recognises, so only her manager places her.
 import type { Random } from './random.js';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -61,8 +61,9 @@ const PEOPLE: PersonSpec[] = [
     department: 'Search',
     manager: 'elena.petrov',
   }),
-  // No cost center, and a free-text department that names no CostCenter.
-  spec('Aisha', 'Bello', 'Software Engineer', '1131', ['search'], {
+  // Joined in September: no cost center, a free-text department that names no CostCenter, and
+  // not yet in her team's group.
+  spec('Aisha', 'Bello', 'Software Engineer', '1131', [], {
     department: 'Eng',
     manager: 'elena.petrov',
   }),
