@@ -1,7 +1,9 @@
 // The cluster state attribution reads, kept current from informer events. Each object remembers
 // when the operator first saw its present attribution-relevant content (labels, annotations, pod
 // template, service account, spec): that moment is the `since` attribution splits spend at, so an
-// annotation a service owner changes moves spend from the moment of the change onwards.
+// annotation a service owner changes moves spend from the moment of the change onwards. Workloads,
+// namespaces and service accounts appear once per version, oldest first, each holding from its
+// `since` until the next version's; a reader that keeps only the last one sees the present state.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   addObject,
@@ -12,11 +14,31 @@ import {
 import type { Clock } from './clock.js';
 import type { InformerEvent } from './supervised-informer.js';
 
-interface Entry {
+interface Version {
   object: KubeObject;
-  fingerprint: string;
   since: string | null;
 }
+
+interface Entry extends Version {
+  fingerprint: string;
+  /** Earlier versions, oldest first, for kinds whose annotations route spend. */
+  earlier: Version[];
+}
+
+/**
+ * Kinds whose earlier versions stay in the state, each from its own `since` until the next one's,
+ * so spend before a change still goes where the annotations then sent it.
+ */
+const VERSIONED_KINDS = new Set([
+  'Namespace',
+  'ServiceAccount',
+  'Deployment',
+  'StatefulSet',
+  'CronJob',
+  'Job',
+]);
+/** Versions kept per object; past this the oldest are forgotten. */
+const MAX_EARLIER_VERSIONS = 16;
 
 /** Objects seen in the cluster are reported with this origin: they have no file. */
 const CLUSTER_ORIGIN_FILE = 'cluster';
@@ -51,12 +73,15 @@ export class ClusterView {
     const fingerprint = fingerprintOf(plain);
     if (fingerprint === null) return false;
     const previous = this.entries.get(key);
-    if (previous?.fingerprint === fingerprint) {
-      previous.object = plain;
-      return false;
-    }
+    if (previous?.fingerprint === fingerprint) return false;
     const since = this.initialListDone || previous ? this.clock.now().toISOString() : null;
-    this.entries.set(key, { object: plain, fingerprint, since });
+    const earlier =
+      previous && VERSIONED_KINDS.has(plain.kind ?? '')
+        ? [...previous.earlier, { object: previous.object, since: previous.since }].slice(
+            -MAX_EARLIER_VERSIONS,
+          )
+        : [];
+    this.entries.set(key, { object: plain, fingerprint, since, earlier });
     this.changes++;
     return true;
   }
@@ -66,6 +91,7 @@ export class ClusterView {
     if (this.cached?.version === this.changes) return this.cached.state;
     const state = emptyClusterState();
     for (const entry of this.entries.values()) {
+      for (const version of entry.earlier) addWithSince(state, version.object, version.since);
       addWithSince(state, entry.object, entry.since);
     }
     this.cached = { version: this.changes, state };

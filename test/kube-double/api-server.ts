@@ -21,10 +21,13 @@
 //   server-side apply (`application/apply-patch+yaml`) is refused with 415
 // - built-in types are not validated beyond name and namespace; no defaulting for them
 // - no pagination (`limit`/`continue` are ignored and everything is returned); no field
-//   selectors; no watch bookmarks; no OpenAPI documents (`kubectl explain` does not work)
+//   selectors; no watch bookmarks; no `kubectl explain`
 // - deleting a namespace does not delete what is in it; no garbage collection by owner
 // - PUT requires the object to exist (no create-on-update)
 // - one API version per custom resource; no conversion webhooks; no admission webhooks
+// - JSON only: protobuf bodies get 415 (kubectl's typed generators such as `kubectl create
+//   namespace` send protobuf; `kubectl apply -f`, `annotate`, `get` and `patch` work)
+// - no OpenAPI documents, so kubectl's client-side validation needs `--validate=false`
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,6 +59,8 @@ export interface Fault {
   /** Matched against the request path. */
   path: RegExp;
   status: number;
+  /** Only requests bearing this token: partitions one client from the server. */
+  token?: string;
   /** How many matching requests fail; every one when absent. */
   times?: number;
 }
@@ -165,7 +170,10 @@ export class KubeApiDouble {
     });
     try {
       const fault = this.faults.find(
-        (f) => f.path.test(url.pathname) && (!f.method || f.method === method),
+        (f) =>
+          f.path.test(url.pathname) &&
+          (!f.method || f.method === method) &&
+          (!f.token || req.headers.authorization === `Bearer ${f.token}`),
       );
       if (fault) {
         if (fault.times !== undefined && --fault.times <= 0) {
@@ -174,6 +182,9 @@ export class KubeApiDouble {
         throw new ApiError(fault.status, 'InternalError', 'injected fault');
       }
       const body = await readBody(req);
+      if ((req.headers['content-type'] ?? '').includes('protobuf')) {
+        throw new ApiError(415, 'UnsupportedMediaType', 'only JSON request bodies are served');
+      }
       const answer = this.route(method, url, req, body, res);
       if (answer === 'streaming') return;
       send(res, answer.code, answer.body);
@@ -496,6 +507,8 @@ export class KubeApiDouble {
     const inScope = (o: KubeObject) =>
       (!namespace || o.metadata.namespace === namespace) && matches(labelsOf(o));
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // Clients wait for the headers before they count a watch as open.
+    res.flushHeaders();
     const emit = (eventType: WatchEventType | 'ERROR', object: unknown) =>
       res.write(`${JSON.stringify({ type: eventType, object })}\n`);
 

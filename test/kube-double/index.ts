@@ -16,6 +16,8 @@ export interface TestCluster {
   kubeconfigPath: string;
   /** The double, when the tests run against it; undefined against a real cluster. */
   double: KubeApiDouble | undefined;
+  /** A client configuration of its own, told apart by `token` when the double injects faults. */
+  clientConfig(token: string): KubeConfig;
   close(): Promise<void>;
 }
 
@@ -30,19 +32,28 @@ export async function startTestCluster(options: KubeDoubleOptions = {}): Promise
       kubeConfig,
       kubeconfigPath: process.env.KUBECONFIG!.split(path.delimiter)[0]!,
       double: undefined,
+      clientConfig: () => {
+        const own = new KubeConfig();
+        own.loadFromDefault();
+        return own;
+      },
       close: async () => undefined,
     };
   }
 
   const double = new KubeApiDouble(options);
   const server = await double.listen();
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'double', server, skipTLSVerify: true }],
-    users: [{ name: 'tester', token: 'not-checked' }],
-    contexts: [{ name: 'double', cluster: 'double', user: 'tester' }],
-    currentContext: 'double',
-  });
+  const clientConfig = (token: string) => {
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: 'double', server, skipTLSVerify: true }],
+      users: [{ name: 'tester', token }],
+      contexts: [{ name: 'double', cluster: 'double', user: 'tester' }],
+      currentContext: 'double',
+    });
+    return config;
+  };
+  const kubeConfig = clientConfig('tester');
   const dir = await mkdtemp(path.join(tmpdir(), 'argmin-kube-'));
   const kubeconfigPath = path.join(dir, 'kubeconfig');
   await writeFile(kubeconfigPath, kubeConfig.exportConfig());
@@ -50,6 +61,7 @@ export async function startTestCluster(options: KubeDoubleOptions = {}): Promise
     kubeConfig,
     kubeconfigPath,
     double,
+    clientConfig,
     async close() {
       await double.close();
       await rm(dir, { recursive: true, force: true });
