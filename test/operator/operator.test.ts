@@ -242,7 +242,9 @@ describe('operator', () => {
       const name = `${run}-gap`;
       const engine = new ScriptedEngine();
       await createWorkload(`${run}-gap`, 'worker', `${run}-gap-old`);
-      engine.usage = [{ at: thisMonth(1, 5), workload: `${run}-gap/worker`, cost: '3' }];
+      // A call just after the change, so it belongs to the annotation the change set.
+      const later = new Date(Date.now() + 30_000).toISOString();
+      engine.usage = [{ at: later, workload: `${run}-gap/worker`, cost: '3' }];
       const operator = await start(engine);
       await eventually(() => (operator.isLeader && operator.ready() ? true : undefined));
 
