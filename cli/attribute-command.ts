@@ -29,7 +29,13 @@ export interface AttributeRun {
 
 /** Runs the main job over a folder; the store is the caller's, so tests can choose it. */
 export async function attributeFolder(dir: string, store: Store): Promise<AttributeRun> {
-  const manifests = await loadManifests(dir);
+  return attributeManifests(await loadManifests(dir), store);
+}
+
+export async function attributeManifests(
+  manifests: LoadedManifests,
+  store: Store,
+): Promise<AttributeRun> {
   const quarantined: Quarantined[] = [...manifests.problems];
 
   const connectors = [...manifests.state.connectors].sort((a, b) =>
@@ -52,18 +58,21 @@ export async function attributeFolder(dir: string, store: Store): Promise<Attrib
     normalizeModel: normalizeModelId,
     quarantined,
   });
-  // References that point nowhere are refused input too: name the line of the field itself.
-  const references = result.problems.map((p) => referenceProblem(manifests, p));
+  // References that point nowhere are refused input too.
+  const references = result.problems.map((p) => ({
+    source: { connector: 'manifests', file: p.origin.file, line: p.origin.line },
+    field: p.fieldPath.join('.'),
+    reason: p.reason,
+  }));
   quarantined.push(...references);
-  result.report.quarantined.push(
-    ...references.map((q) => ({
-      file: q.source.file,
-      line: q.source.line,
-      field: q.field,
-      reason: q.reason,
-    })),
-  );
-  return { result, quarantined };
+  const located = quarantined.map((q) => atFieldLine(manifests, q));
+  result.report.quarantined = located.map((q) => ({
+    file: q.source.file,
+    line: q.source.line,
+    field: q.field,
+    reason: q.reason,
+  }));
+  return { result, quarantined: located };
 }
 
 export function attributeCommand(): Command {
@@ -81,9 +90,10 @@ export function attributeCommand(): Command {
       process.env.DATABASE_URL,
     )
     .action(async (dir: string, options: { format: 'table' | 'json'; databaseUrl?: string }) => {
+      const manifests = await loadManifests(dir);
       const store = await Store.open(options.databaseUrl);
       try {
-        const { result, quarantined } = await attributeFolder(dir, store);
+        const { result, quarantined } = await attributeManifests(manifests, store);
         const { report } = result;
         if (options.format === 'json') {
           process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -106,17 +116,39 @@ function describe(q: Quarantined): string {
   return `${q.source.file}:${q.source.line}:${field} ${q.reason}`;
 }
 
-function referenceProblem(
-  manifests: LoadedManifests,
-  problem: AttributeResult['problems'][number],
-): Quarantined {
-  const doc = manifests.documents.find(
-    (d) => d.file === problem.origin.file && d.line === problem.origin.line,
-  );
-  const line = doc ? doc.lineOf(problem.fieldPath) : problem.origin.line;
-  return {
-    source: { connector: 'manifests', file: problem.origin.file, line },
-    field: problem.fieldPath.join('.'),
-    reason: problem.reason,
-  };
+/**
+ * A problem found in a manifest is reported at the line of the field at fault, not the line where
+ * its document starts.
+ */
+function atFieldLine(manifests: LoadedManifests, q: Quarantined): Quarantined {
+  if (!q.field) return q;
+  const doc = manifests.documents.find((d) => d.file === q.source.file && d.line === q.source.line);
+  if (!doc) return q;
+  const fieldPath = fieldPathOf(q.field, doc.object);
+  return { ...q, source: { ...q.source, line: doc.lineOf(fieldPath) } };
+}
+
+/** `spec.sources[1].url` as a path; annotation keys keep their dots. */
+function fieldPathOf(field: string, object: unknown): (string | number)[] {
+  const path: (string | number)[] = [];
+  let at: unknown = object;
+  let rest = field;
+  while (rest.length > 0) {
+    const keys = at && typeof at === 'object' ? Object.keys(at) : [];
+    // The longest key of the object that the rest of the field starts with, dots and all.
+    const key = keys
+      .filter((k) => rest === k || rest.startsWith(`${k}.`) || rest.startsWith(`${k}[`))
+      .sort((a, b) => b.length - a.length)[0];
+    const name = key ?? rest.split(/[.[]/)[0]!;
+    path.push(name);
+    at = (at as Record<string, unknown> | undefined)?.[name];
+    rest = rest.slice(name.length);
+    for (let m = /^\[(\d+)\]/.exec(rest); m; m = /^\[(\d+)\]/.exec(rest)) {
+      path.push(Number(m[1]));
+      at = (at as unknown[] | undefined)?.[Number(m[1])];
+      rest = rest.slice(m[0].length);
+    }
+    rest = rest.replace(/^\./, '');
+  }
+  return path;
 }
