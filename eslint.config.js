@@ -11,7 +11,10 @@ export default tseslint.config(
         'error',
         { object: 'process', property: 'exit', message: 'Return an exit code from main instead.' },
       ],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {
