@@ -11,3 +11,4 @@ export type {
 export { OperatorMetrics } from './metrics.js';
 export { systemClock, type Clock } from './clock.js';
 export { ARGMIN_GROUP, ARGMIN_VERSION, ARGMIN_KINDS } from './argmin-objects.js';
+export { StoreEngine } from './store-engine.js';
