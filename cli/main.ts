@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The `argmin` command: one binary for the offline CLI, the operator, the interceptor and the API.
 import { Command, CommanderError } from 'commander';
+import { apiCommand } from './api-command.js';
 import { attributeCommand } from './attribute-command.js';
+import { operatorCommand } from './operator-command.js';
+import { validateCommand } from './validate-command.js';
 
 const program = new Command('argmin')
   .description('The system of record for AI consumption: who spends what on AI, and how sure.')
@@ -10,6 +13,9 @@ const program = new Command('argmin')
   .showHelpAfterError();
 
 program.addCommand(attributeCommand());
+program.addCommand(validateCommand());
+program.addCommand(operatorCommand());
+program.addCommand(apiCommand());
 
 try {
   await program.parseAsync(process.argv);
