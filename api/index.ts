@@ -1,5 +1,6 @@
 export { startApi, type ApiOptions, type RunningApi, type TlsFiles } from './server.js';
 export { storeSink } from './store-sink.js';
+export { copySink, copyRow, USAGE_EVENTS_COPY_SQL, type CopySink } from './copy-sink.js';
 export type { EventSink } from './batch-writer.js';
 export {
   BearerTokens,

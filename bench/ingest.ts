@@ -10,12 +10,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { copyRow, USAGE_EVENTS_COPY_SQL } from '../api/index.js';
 import type { UsageEvent } from '../attribution/index.js';
 import { freshPostgres } from '../test/databases.js';
 
 const EVENTS = Number(process.env.ARGMIN_BENCH_INGEST_EVENTS ?? 200_000);
 const BATCH_EVENTS = 500;
-const CLIENT_CONCURRENCY = 8;
+const CLIENT_CONCURRENCY = Number(process.env.ARGMIN_BENCH_CLIENTS ?? 8);
 const TARGET_SHARE_OF_COPY = 0.3;
 const TOKEN = 'bench0bench0bench0bench0bench0be';
 const ENTRY = new URL('../test/api/api-process.ts', import.meta.url).pathname;
@@ -73,10 +74,12 @@ export async function run(): Promise<void> {
 function makeEvents(n: number): UsageEvent[] {
   const models = ['gpt-4o-mini', 'gpt-4.1', 'claude-sonnet-4-5', 'gemini-2.5-flash'];
   const services = ['search/ranker', 'support/agent', 'billing/summarizer', 'ml/batch-eval'];
-  const start = Date.parse('2026-10-01T00:00:00Z');
+  // The last thirty days, so that no timestamp is in the future however many events there are.
+  const end = Date.now() - 60_000;
+  const stepMs = Math.floor((30 * 24 * 3600 * 1000) / n);
   return Array.from({ length: n }, (_, i) => ({
     requestId: `bench-${i.toString(36).padStart(8, '0')}-${(i * 2654435761) % 1e9}`,
-    timestamp: new Date(start + i * 37_000).toISOString().replace('.000Z', 'Z'),
+    timestamp: new Date(end - (n - i) * stepMs).toISOString(),
     provider: 'openai',
     model: models[i % models.length]!,
     inputTokens: 200 + (i % 1500),
@@ -98,7 +101,10 @@ async function startServer(
 ): Promise<{ child: ChildProcess; address: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', ENTRY, '--listen', '127.0.0.1:0', '--token-file', tokenFile],
+    [
+      ...['--import', 'tsx', ENTRY, '--listen', '127.0.0.1:0', '--token-file', tokenFile],
+      ...(process.env.ARGMIN_BENCH_API_ARGS ?? '').split(' ').filter(Boolean),
+    ],
     { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   for await (const line of createInterface({ input: child.stdout! })) {
@@ -126,10 +132,11 @@ async function postAll(address: string, bodies: string[]) {
           body,
           headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
         });
-        await response.arrayBuffer();
+        const answer = await response.text();
         latencies.push(performance.now() - sent);
         if (response.status === 200) break;
-        if (response.status !== 503) throw new Error(`the api answered ${response.status}`);
+        if (response.status !== 503)
+          throw new Error(`the api answered ${response.status}: ${answer}`);
         retries++;
         const wait = Number(response.headers.get('retry-after') ?? 1) * 1000;
         await new Promise((resolve) => setTimeout(resolve, wait));
@@ -147,54 +154,14 @@ async function postAll(address: string, bodies: string[]) {
 
 /** COPY of the rows the API would store, in one stream, timed from its start to its commit. */
 async function copy(sql: pg.Client, events: UsageEvent[]): Promise<number> {
-  const lines = events.map(copyLine);
+  const lines = events.map((e) => copyRow(e, 'copy'));
   const start = performance.now();
-  await pipeline(
-    Readable.from(chunks(lines, 1_000)),
-    sql.query(copyFrom('COPY usage_events FROM STDIN')),
-  );
+  await pipeline(Readable.from(chunks(lines, 1_000)), sql.query(copyFrom(USAGE_EVENTS_COPY_SQL)));
   return (performance.now() - start) / 1000;
 }
 
 function* chunks(lines: string[], size: number): Generator<string> {
   for (let i = 0; i < lines.length; i += size) yield lines.slice(i, i + size).join('');
-}
-
-/** One row of COPY's text format, in the column order of usage_events. */
-function copyLine(e: UsageEvent): string {
-  const values = [
-    e.requestId,
-    e.timestamp,
-    e.provider,
-    e.model,
-    e.inputTokens,
-    e.cacheReadTokens,
-    e.cacheWriteTokens,
-    e.outputTokens,
-    e.reasoningTokens,
-    e.cost,
-    e.latencyMs,
-    e.status,
-    e.identity?.serviceAccount,
-    e.identity?.spiffeId,
-    e.identity?.apiKeyId,
-    e.identity?.user,
-    e.identity?.awsPrincipal,
-    e.service,
-    e.account,
-    e.region,
-    JSON.stringify(e.attributes ?? {}),
-    'copy',
-  ];
-  return `${values.map(copyValue).join('\t')}\n`;
-}
-
-function copyValue(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '\\N';
-  return String(value).replace(
-    /[\\\t\n\r]/g,
-    (c) => ({ '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c] ?? '\\\\',
-  );
 }
 
 async function count(sql: pg.Client): Promise<{ rows: number; distinct: number }> {

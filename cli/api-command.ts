@@ -2,7 +2,15 @@
 // PostgreSQL (DATABASE_URL): the embedded store lives in memory, and a 2xx must outlast the process.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
-import { BearerTokens, startApi, storeSink, type ApiLimits } from '../api/index.js';
+import {
+  BearerTokens,
+  copySink,
+  DEFAULT_LIMITS,
+  startApi,
+  storeSink,
+  type ApiLimits,
+  type EventSink,
+} from '../api/index.js';
 import { Store } from '../attribution/index.js';
 
 export interface ListenAddress {
@@ -46,8 +54,11 @@ interface ApiCommandOptions {
   maxBodyBytes?: number;
   maxEvents?: number;
   maxQueuedEvents?: number;
+  maxBatchEvents?: number;
+  writeConcurrency?: number;
   writeTimeoutMs?: number;
   retryAfterSeconds?: number;
+  writeMethod: 'copy' | 'insert';
   logLevel: string;
 }
 
@@ -86,12 +97,26 @@ export function apiCommand(): Command {
       ).argParser(positiveInteger),
     )
     .addOption(
+      new Option('--max-batch-events <n>', 'most events in one insert').argParser(positiveInteger),
+    )
+    .addOption(
+      new Option('--write-concurrency <n>', 'inserts in flight at once').argParser(positiveInteger),
+    )
+    .addOption(
       new Option('--write-timeout-ms <n>', 'wait for a commit before answering 503').argParser(
         positiveInteger,
       ),
     )
     .addOption(
       new Option('--retry-after-seconds <n>', 'Retry-After of a 503').argParser(positiveInteger),
+    )
+    .addOption(
+      new Option(
+        '--write-method <method>',
+        'COPY, falling back to INSERT on repeated ids; or INSERT',
+      )
+        .choices(['copy', 'insert'])
+        .default('copy'),
     )
     .addOption(
       new Option('--log-level <level>', 'pino log level')
@@ -117,17 +142,25 @@ async function serve(options: ApiCommandOptions): Promise<void> {
     maxBodyBytes: options.maxBodyBytes,
     maxEventsPerRequest: options.maxEvents,
     maxQueuedEvents: options.maxQueuedEvents,
+    maxBatchEvents: options.maxBatchEvents,
+    writeConcurrency: options.writeConcurrency,
     writeTimeoutMs: options.writeTimeoutMs,
     retryAfterSeconds: options.retryAfterSeconds,
   };
 
   const tokens = await BearerTokens.open(options.tokenFile, { logger });
   const store = await Store.open(databaseUrl);
+  const connections = limits.writeConcurrency ?? DEFAULT_LIMITS.writeConcurrency;
+  const copy =
+    options.writeMethod === 'copy'
+      ? copySink(databaseUrl, storeSink(store), { connections })
+      : undefined;
+  const sink: EventSink = copy ?? storeSink(store);
   try {
     const api = await startApi({
       host: options.listen.host,
       port: options.listen.port,
-      sink: storeSink(store),
+      sink,
       tokens,
       tls:
         options.tlsCert && options.tlsKey
@@ -142,6 +175,7 @@ async function serve(options: ApiCommandOptions): Promise<void> {
     await api.close();
   } finally {
     tokens.close();
+    await copy?.close();
     await store.close();
   }
 }
