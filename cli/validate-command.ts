@@ -20,8 +20,16 @@ const ARGMIN_GROUP = ARGMIN_API_VERSION.split('/')[0]!;
 /** Kustomize's own files sit beside manifests in most repositories; they are not resources. */
 const KUSTOMIZATION_FILE = /(^|[/\\])kustomization\.ya?ml$/i;
 
+export interface ValidateFolderOptions {
+  /** Check that connector sources and CODEOWNERS files are there; true unless said otherwise. */
+  checkSources?: boolean;
+}
+
 /** Every problem in the manifests under `dir`, sorted by file and line. */
-export async function validateFolder(dir: string): Promise<ValidationProblem[]> {
+export async function validateFolder(
+  dir: string,
+  options: ValidateFolderOptions = {},
+): Promise<ValidationProblem[]> {
   const manifests = await loadManifests(dir);
   const problems: ValidationProblem[] = manifests.problems
     .filter((p) => !KUSTOMIZATION_FILE.test(p.source.file))
@@ -50,7 +58,9 @@ export async function validateFolder(dir: string): Promise<ValidationProblem[]> 
   );
   const unchecked = (doc: ManifestDocument, at: string) =>
     !invalidAt.has(`${doc.file}:${doc.line}:${at}`);
-  problems.push(...(await reachabilityProblems(resources, unchecked)));
+  if (options.checkSources !== false) {
+    problems.push(...(await reachabilityProblems(resources, unchecked)));
+  }
 
   return problems.sort(
     (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.path.localeCompare(b.path),
@@ -65,8 +75,12 @@ export function validateCommand(): Command {
   return new Command('validate')
     .description('check a folder of manifests against the CRDs, their CEL rules and each other')
     .argument('<dir>', 'folder of Kubernetes manifests, searched recursively')
-    .action(async (dir: string) => {
-      const problems = await validateFolder(dir);
+    .option(
+      '--skip-sources',
+      'do not check that source and CODEOWNERS urls are reachable from here (for paths that exist only inside the cluster)',
+    )
+    .action(async (dir: string, options: { skipSources?: boolean }) => {
+      const problems = await validateFolder(dir, { checkSources: !options.skipSources });
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
       if (problems.length > 0) {
         process.stderr.write(`argmin: ${problems.length} problems in ${dir}\n`);

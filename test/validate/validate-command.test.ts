@@ -87,7 +87,7 @@ const BREAKAGES: Breakage[] = [
   },
   {
     name: 'a Namespace annotation naming no CostCenter',
-    file: 'workloads.yaml',
+    file: 'workloads/checkout.yaml',
     from: 'argmin.io/cost-center: payments',
     to: 'argmin.io/cost-center: paymnts',
     path: 'metadata.annotations[argmin.io/cost-center]',
@@ -96,7 +96,7 @@ const BREAKAGES: Breakage[] = [
   },
   {
     name: 'a Deployment annotation naming no CostCenter',
-    file: 'workloads.yaml',
+    file: 'workloads/checkout.yaml',
     from: 'argmin.io/cost-center: payments',
     occurrence: 1,
     to: 'argmin.io/cost-center: billing',
@@ -106,7 +106,7 @@ const BREAKAGES: Breakage[] = [
   },
   {
     name: 'a pod template annotation naming no CostCenter',
-    file: 'workloads.yaml',
+    file: 'workloads/checkout.yaml',
     from: '      labels:\n        app.kubernetes.io/name: checkout\n    spec:',
     to: '      labels:\n        app.kubernetes.io/name: checkout\n      annotations:\n        argmin.io/cost-center: research\n    spec:',
     path: 'spec.template.metadata.annotations[argmin.io/cost-center]',
@@ -221,14 +221,23 @@ describe('the validate command', () => {
     vi.restoreAllMocks();
   });
 
-  async function run(dir: string) {
+  async function run(dir: string, ...flags: string[]) {
     const out: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => out.push(String(s)) > 0);
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     process.exitCode = undefined;
-    await validateCommand().parseAsync([dir], { from: 'user' });
+    await validateCommand().parseAsync([dir, ...flags], { from: 'user' });
     return { out: out.join(''), code: process.exitCode };
   }
+
+  it('leaves unreachable sources alone with --skip-sources, and still checks the rest', async () => {
+    const unreachable = BREAKAGES.find((b) => b.name === 'a connector source that is not there')!;
+    const { dir } = await brokenSamples(unreachable);
+    expect(await run(dir, '--skip-sources')).toEqual({ out: '', code: undefined });
+
+    const { dir: negative } = await brokenSamples(BREAKAGES[0]!);
+    expect((await run(negative, '--skip-sources')).code).toBe(1);
+  });
 
   it('prints nothing and leaves the exit code at 0 for valid manifests', async () => {
     expect(await run(SAMPLES)).toEqual({ out: '', code: undefined });
