@@ -149,6 +149,7 @@ export class CelRules {
 
     for (const rule of this.rules.get(node) ?? []) {
       // The API server skips transition rules on create and where no old value correlates.
+      // Not supported: optionalOldSelf (such rules are skipped too) and CEL cost limits.
       if (rule.transition && old === undefined) continue;
       const problem = this.run(rule, node, value, old, at);
       if (problem) problems.push(problem);

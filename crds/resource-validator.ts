@@ -92,6 +92,10 @@ export class CrdValidator {
     return found && { crd: found.crd, version: found.version.name };
   }
 
+  /**
+   * Not modelled: validation ratcheting (an update keeping an already invalid value is refused
+   * here, accepted by Kubernetes 1.30+), and metadata checks beyond the name.
+   */
   validate(object: unknown, options: ValidateOptions = {}): ValidationResult {
     if (!isPlainObject(object)) {
       return failed({}, 'FieldValueTypeInvalid', [], 'a resource must be an object');
