@@ -75,6 +75,7 @@ const WORKLOAD_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-
 const ATTRIBUTE_KEY = /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/;
 // A UTF-16 surrogate without its partner: JSON.parse lets it through, PostgreSQL's jsonb does not.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const EARLIEST_MS = Date.parse(EVENT_LIMITS.earliestTimestamp);
 
 export type EventCheck =
   { ok: true; event: UsageEvent } | { ok: false; field: string; reason: string };
@@ -216,7 +217,7 @@ function timestamp(value: unknown, now: Date): string {
   if (at.getTime() > now.getTime() + EVENT_LIMITS.futureSkewMs) {
     throw new Refusal('timestamp', 'is in the future');
   }
-  if (at.getTime() < Date.parse(EVENT_LIMITS.earliestTimestamp)) {
+  if (at.getTime() < EARLIEST_MS) {
     throw new Refusal('timestamp', `is before ${EVENT_LIMITS.earliestTimestamp}`);
   }
   return at.toISOString().replace('.000Z', 'Z');
