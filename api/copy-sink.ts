@@ -126,9 +126,13 @@ const COPY_ESCAPES: Record<string, string> = {
   '\n': '\\n',
   '\r': '\\r',
 };
+const COPY_SPECIAL = /[\\\t\n\r]/;
 
 /** A value in COPY's text format: `\N` for null, and its own delimiters escaped. */
 function copyValue(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '\\N';
-  return String(value).replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+  if (typeof value === 'number') return String(value);
+  // Nearly every value has nothing to escape; testing first spares building a new string.
+  if (!COPY_SPECIAL.test(value)) return value;
+  return value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
 }

@@ -1,6 +1,8 @@
 // Sustained ingestion through `argmin api` into the local PostgreSQL, in batches of 500 events,
-// against COPY of the same rows straight into the same table. Afterwards every event is counted:
-// none may be lost or doubled. ARGMIN_BENCH_INGEST_EVENTS sets the number of events.
+// against COPY of the same rows straight into the same table, in alternating rounds so that both
+// see the same machine. After each API round every event is counted: none may be lost or doubled.
+// Both of the API's write methods run: COPY (its default) and the store's multi-row INSERT.
+// ARGMIN_BENCH_INGEST_EVENTS sets the events per round.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,57 +16,91 @@ import { copyRow, USAGE_EVENTS_COPY_SQL } from '../api/index.js';
 import type { UsageEvent } from '../attribution/index.js';
 import { freshPostgres } from '../test/databases.js';
 
-const EVENTS = Number(process.env.ARGMIN_BENCH_INGEST_EVENTS ?? 200_000);
+const EVENTS = Number(process.env.ARGMIN_BENCH_INGEST_EVENTS ?? 100_000);
+const ROUNDS = 3;
 const BATCH_EVENTS = 500;
-const CLIENT_CONCURRENCY = Number(process.env.ARGMIN_BENCH_CLIENTS ?? 8);
+const CLIENT_CONCURRENCY = 8;
+const WRITE_METHODS = ['copy', 'insert'] as const;
 const TARGET_SHARE_OF_COPY = 0.3;
 const TOKEN = 'bench0bench0bench0bench0bench0be';
 const ENTRY = new URL('../test/api/api-process.ts', import.meta.url).pathname;
+
+interface ApiRound {
+  seconds: number;
+  latenciesMs: number[];
+  retries: number;
+  lost: number;
+  doubled: number;
+}
 
 export async function run(): Promise<void> {
   const db = await freshPostgres();
   const dir = await mkdtemp(join(tmpdir(), 'argmin-bench-'));
   const sql = new pg.Client({ connectionString: db.url });
-  let server: ChildProcess | undefined;
+  const servers: ChildProcess[] = [];
   try {
+    await sql.connect();
     await writeFile(join(dir, 'tokens'), `${TOKEN}\n`);
     const events = makeEvents(EVENTS);
     const bodies: string[] = [];
     for (let i = 0; i < events.length; i += BATCH_EVENTS) {
       bodies.push(JSON.stringify(events.slice(i, i + BATCH_EVENTS)));
     }
+    const addresses = new Map<string, string>();
+    for (const method of WRITE_METHODS) {
+      const started = await startServer(db.url!, join(dir, 'tokens'), method);
+      servers.push(started.child);
+      addresses.set(method, started.address);
+    }
 
-    const started = await startServer(db.url!, join(dir, 'tokens'));
-    server = started.child;
-    const api = await postAll(started.address, bodies);
-    server.kill('SIGTERM');
-    await sql.connect();
-    const counted = await count(sql);
+    const api = new Map<string, ApiRound[]>(WRITE_METHODS.map((m) => [m, []]));
+    const copySeconds: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const method of WRITE_METHODS) {
+        await sql.query('TRUNCATE usage_events');
+        const posted = await postAll(addresses.get(method)!, bodies);
+        const counted = await count(sql);
+        api.get(method)!.push({
+          ...posted,
+          lost: EVENTS - counted.distinct,
+          doubled: counted.rows - counted.distinct,
+        });
+      }
+      await sql.query('TRUNCATE usage_events');
+      copySeconds.push(await copy(sql, events));
+      const copied = await count(sql);
+      if (copied.rows !== EVENTS) throw new Error(`COPY stored ${copied.rows} of ${EVENTS} rows`);
+    }
 
-    await sql.query('TRUNCATE usage_events');
-    const copySeconds = await copy(sql, events);
-    const copied = await count(sql);
-
-    const apiRate = EVENTS / api.seconds;
-    const copyRate = EVENTS / copySeconds;
-    const share = apiRate / copyRate;
-    const lost = EVENTS - counted.distinct;
-    const doubled = counted.rows - counted.distinct;
-    console.log(`events                  ${EVENTS} in batches of ${BATCH_EVENTS}`);
-    console.log(`api                     ${fmt(apiRate)} events/s (${CLIENT_CONCURRENCY} clients)`);
-    console.log(`api request latency     p50 ${ms(api.p50)} ms, p99 ${ms(api.p99)} ms`);
-    console.log(`api 503s retried        ${api.retries}`);
-    console.log(`copy                    ${fmt(copyRate)} rows/s`);
+    const copyRate = EVENTS / median(copySeconds);
     console.log(
-      `api / copy              ${(share * 100).toFixed(1)}% ` +
-        `(target at least ${TARGET_SHARE_OF_COPY * 100}%: ${share >= TARGET_SHARE_OF_COPY ? 'met' : 'MISSED'})`,
+      `events per round        ${EVENTS} in batches of ${BATCH_EVENTS}, ${ROUNDS} rounds`,
     );
-    console.log(`api events lost         ${lost}`);
-    console.log(`api events doubled      ${doubled}`);
-    if (copied.rows !== EVENTS)
-      console.log(`copy rows               ${copied.rows} (expected ${EVENTS})`);
+    console.log(`clients                 ${CLIENT_CONCURRENCY} posting at once, keep-alive`);
+    console.log(`COPY straight in        ${fmt(copyRate)} rows/s (median round)`);
+    for (const method of WRITE_METHODS) {
+      const rounds = api.get(method)!;
+      const rate = EVENTS / median(rounds.map((r) => r.seconds));
+      const share = rate / copyRate;
+      const latencies = rounds.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+      const verdict = share >= TARGET_SHARE_OF_COPY ? 'met' : 'MISSED';
+      console.log(`api, ${method.padEnd(18)} ${fmt(rate)} events/s (median round)`);
+      console.log(
+        `  share of COPY         ${(share * 100).toFixed(1)}% ` +
+          `(target at least ${TARGET_SHARE_OF_COPY * 100}%: ${verdict})`,
+      );
+      console.log(
+        `  request latency       p50 ${ms(quantile(latencies, 0.5))} ms, ` +
+          `p99 ${ms(quantile(latencies, 0.99))} ms`,
+      );
+      const sum = (f: (r: ApiRound) => number) => rounds.reduce((n, r) => n + f(r), 0);
+      console.log(
+        `  lost / doubled        ${sum((r) => r.lost)} / ${sum((r) => r.doubled)} ` +
+          `(503s retried: ${sum((r) => r.retries)})`,
+      );
+    }
   } finally {
-    server?.kill('SIGKILL');
+    for (const server of servers) server.kill('SIGKILL');
     await sql.end().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
     await db.drop();
@@ -98,12 +134,13 @@ function makeEvents(n: number): UsageEvent[] {
 async function startServer(
   databaseUrl: string,
   tokenFile: string,
+  method: string,
 ): Promise<{ child: ChildProcess; address: string }> {
   const child = spawn(
     process.execPath,
     [
       ...['--import', 'tsx', ENTRY, '--listen', '127.0.0.1:0', '--token-file', tokenFile],
-      ...(process.env.ARGMIN_BENCH_API_ARGS ?? '').split(' ').filter(Boolean),
+      ...['--write-method', method],
     ],
     { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -118,7 +155,10 @@ async function startServer(
 }
 
 /** Posts every body, CLIENT_CONCURRENCY at a time, retrying a 503 after its Retry-After. */
-async function postAll(address: string, bodies: string[]) {
+async function postAll(
+  address: string,
+  bodies: string[],
+): Promise<Pick<ApiRound, 'seconds' | 'latenciesMs' | 'retries'>> {
   const latencies: number[] = [];
   let next = 0;
   let retries = 0;
@@ -145,11 +185,7 @@ async function postAll(address: string, bodies: string[]) {
   };
   const start = performance.now();
   await Promise.all(Array.from({ length: CLIENT_CONCURRENCY }, client));
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { seconds, p50: at(0.5), p99: at(0.99), retries };
+  return { seconds: (performance.now() - start) / 1000, latenciesMs: latencies, retries };
 }
 
 /** COPY of the rows the API would store, in one stream, timed from its start to its commit. */
@@ -169,6 +205,18 @@ async function count(sql: pg.Client): Promise<{ rows: number; distinct: number }
     'SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS distinct FROM usage_events',
   );
   return result.rows[0]!;
+}
+
+function median(values: number[]): number {
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
+}
+
+/** The value at quantile `q` of sorted `values`. */
+function quantile(values: number[], q: number): number {
+  return values[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 }
 
 function fmt(rate: number): string {
