@@ -4,7 +4,14 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BearerTokens, startApi, storeSink, type RunningApi } from '../../api/index.js';
+import {
+  BearerTokens,
+  copySink,
+  startApi,
+  storeSink,
+  type CopySink,
+  type RunningApi,
+} from '../../api/index.js';
 import { Store } from '../../attribution/index.js';
 import { freshPostgres, type TestDatabase } from '../databases.js';
 
@@ -13,29 +20,9 @@ const run = promisify(execFile);
 
 let db: TestDatabase;
 let store: Store;
+let copy: CopySink | undefined;
 let api: RunningApi;
 let admin: pg.Client;
-
-beforeAll(async () => {
-  db = await freshPostgres();
-  store = await Store.open(db.url);
-  api = await startApi({
-    host: '127.0.0.1',
-    port: 0,
-    sink: storeSink(store),
-    tokens: BearerTokens.of([TOKEN]),
-    limits: { writeTimeoutMs: 2_000, retryAfterSeconds: 1 },
-    logger: pino({ level: 'silent' }),
-  });
-  admin = new pg.Client({ connectionString: db.url!.replace(/\/[^/]+$/, '/postgres') });
-  await admin.connect();
-});
-afterAll(async () => {
-  await api?.close();
-  await store?.close();
-  await admin?.end();
-  await db?.drop();
-});
 
 function event(requestId: string) {
   return {
@@ -67,7 +54,30 @@ async function stored(prefix: string): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [r.request_id, r.n]));
 }
 
-describe('ingestion API on PostgreSQL', () => {
+describe.each(['copy', 'insert'] as const)('ingestion API writing with %s', (method) => {
+  beforeAll(async () => {
+    db = await freshPostgres();
+    store = await Store.open(db.url);
+    copy = method === 'copy' ? copySink(db.url!, storeSink(store), { connections: 4 }) : undefined;
+    api = await startApi({
+      host: '127.0.0.1',
+      port: 0,
+      sink: copy ?? storeSink(store),
+      tokens: BearerTokens.of([TOKEN]),
+      limits: { writeTimeoutMs: 2_000, retryAfterSeconds: 1 },
+      logger: pino({ level: 'silent' }),
+    });
+    admin = new pg.Client({ connectionString: db.url!.replace(/\/[^/]+$/, '/postgres') });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await api?.close();
+    await copy?.close();
+    await store?.close();
+    await admin?.end();
+    await db?.drop();
+  });
+
   it('stores an event posted with curl, and the period read for attribution returns it', async () => {
     const body = JSON.stringify([{ ...event('curl-1'), cost: '0.0123456789', latencyMs: 812 }]);
     const { stdout } = await run('curl', [
