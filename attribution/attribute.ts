@@ -4,7 +4,7 @@ import type { EvidenceKind } from './evidence.js';
 import { AttributionGraph, type GraphProblem, type OwnershipLookup } from './graph.js';
 import type { CostRow, Quarantined } from './model.js';
 import { Money, ZERO } from './money.js';
-import { reconcile, type Allocation } from './reconcile.js';
+import { costOf, reconcile, type Allocation, type CostView } from './reconcile.js';
 import { buildReport, type Report } from './report.js';
 import type { ClusterState } from './resources.js';
 import type { Store } from './store/index.js';
@@ -20,6 +20,8 @@ export interface AttributeOptions {
   isAiSpend(row: CostRow): boolean;
   normalizeModel(provider: string, model: string): string;
   weights?: Partial<Record<EvidenceKind, string>>;
+  /** `billed` (the invoice, the default) or `effective` (amortized commitments). */
+  costView?: CostView;
   /** Inputs already refused on the way in, reported with the result. */
   quarantined?: Quarantined[];
 }
@@ -78,26 +80,34 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
     codeowners: options.codeowners,
     weights: options.weights,
   });
-  const allocations = reconcile({ rows, events, graph, normalizeModel: options.normalizeModel });
+  const costView = options.costView ?? 'billed';
+  const allocations = reconcile({
+    rows,
+    events,
+    graph,
+    costView,
+    normalizeModel: options.normalizeModel,
+  });
 
   const report = buildReport({
     currency: currencies[0]!,
+    costView,
     period,
     allocations,
     outOfScope: {
       rows: outOfScope.length,
-      cost: outOfScope.reduce((sum, r) => sum.plus(r.billedCost), ZERO),
+      cost: outOfScope.reduce((sum, r) => sum.plus(costOf(r, costView)), ZERO),
     },
     quarantined: options.quarantined ?? [],
   });
-  assertReconciled(rows, report);
+  assertReconciled(rows, costView, report);
   await saveRun(store.sql, report, allocations);
   return { report, allocations, problems: graph.problems };
 }
 
 /** Every billed cent is attributed or unattributed: a run that breaks this must not be reported. */
-function assertReconciled(rows: CostRow[], report: Report): void {
-  const bill = rows.reduce((sum, r) => sum.plus(r.billedCost), ZERO);
+function assertReconciled(rows: CostRow[], view: CostView, report: Report): void {
+  const bill = rows.reduce((sum, r) => sum.plus(costOf(r, view)), ZERO);
   const { billed, attributed, unattributed } = report.totals;
   const parts = new Money(attributed).plus(unattributed);
   if (!bill.equals(billed) || !parts.equals(billed)) {

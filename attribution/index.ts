@@ -16,7 +16,7 @@ export {
   type Edge,
   type EvidenceKind,
 } from './evidence.js';
-export { reconcile, type Allocation } from './reconcile.js';
+export { costOf, reconcile, type Allocation, type CostView } from './reconcile.js';
 export { buildReport, type Report, type ReportRow } from './report.js';
 export { renderTable } from './report-table.js';
 export { allocate, Money, moneyText } from './money.js';

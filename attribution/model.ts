@@ -51,6 +51,14 @@ export interface CostRow {
   unit: string | null;
   /** Decimal string, signed: what the invoice says. */
   billedCost: string;
+  /**
+   * Decimal string, signed: the amortized cost, with commitments spread over the usage they cover
+   * and their purchases counting zero. Absent when the export has no such view: then it is
+   * `billedCost`.
+   */
+  effectiveCost?: string;
+  /** Decimal string: the public on-demand price of the usage, where the export gives it. */
+  listCost?: string;
   currency: string;
   /** The caller the bill itself names (CUR 2.0 `line_item_iam_principal`). */
   principal: string | null;

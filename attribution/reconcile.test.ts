@@ -98,6 +98,7 @@ function run(rows: CostRow[], events: UsageEvent[]) {
   const allocations = reconcile({ rows, events, graph, normalizeModel });
   const report = buildReport({
     currency: 'USD',
+    costView: 'billed',
     period: { start: '2026-10-01T00:00:00Z', end: '2026-11-01T00:00:00Z' },
     allocations,
     outOfScope: { rows: 0, cost: new Money(0) },
@@ -202,5 +203,20 @@ describe('reconciliation by region', () => {
     const { report } = run(rows, events);
     const byCenter = Object.fromEntries(report.rows.map((r) => [String(r.costCenter), r.cost]));
     expect(byCenter).toEqual({ search: '6', null: '4' });
+  });
+});
+
+describe('cost views', () => {
+  it('distributes the amortized cost in the effective view and the invoice in the billed view', () => {
+    const rows = [
+      row('Usage', '10', { effectiveCost: '7' }),
+      row('Purchase', '100', { effectiveCost: '0' }),
+    ];
+    const events = [event('r1', 1000)];
+    const billed = reconcile({ rows, events, graph, normalizeModel });
+    const effective = reconcile({ rows, events, graph, normalizeModel, costView: 'effective' });
+    const total = (a: typeof billed) => moneyText(a.reduce((s, x) => s.plus(x.cost), new Money(0)));
+    expect(total(billed)).toBe('110');
+    expect(total(effective)).toBe('7');
   });
 });

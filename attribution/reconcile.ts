@@ -16,8 +16,16 @@ export interface Allocation {
   cost: Money;
 }
 
+/** Which amount of a bill line is distributed: what the invoice says, or the amortized view. */
+export type CostView = 'billed' | 'effective';
+
+export function costOf(row: CostRow, view: CostView): string {
+  return view === 'effective' ? (row.effectiveCost ?? row.billedCost) : row.billedCost;
+}
+
 export interface ReconcileInputs {
   rows: CostRow[];
+  costView?: CostView;
   events: UsageEvent[];
   graph: AttributionGraph;
   /** The model id a provider's spelling normalizes to, so bill lines and requests meet. */
@@ -42,6 +50,7 @@ const CERTAIN_STEP = '1';
 
 export function reconcile(inputs: ReconcileInputs): Allocation[] {
   const { rows, graph } = inputs;
+  const view = inputs.costView ?? 'billed';
   const slices = new Map<string, Attribution | null>();
   const requestsByModel = indexRequests(inputs, slices);
   const allocations: Allocation[] = [];
@@ -70,8 +79,9 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
 
   // Usage lines first: they decide how the account's credits, taxes and fees are shared.
   for (const row of rows) {
-    const amount = new Money(row.billedCost);
-    const scale = Math.max(decimalPlaces(row.billedCost), MIN_ALLOCATION_SCALE);
+    const cost = costOf(row, view);
+    const amount = new Money(cost);
+    const scale = Math.max(decimalPlaces(cost), MIN_ALLOCATION_SCALE);
 
     if (row.chargeCategory !== 'Usage' || (!row.principal && (!row.model || !row.tokenClass))) {
       deferred.push(row);
@@ -121,8 +131,9 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
 
   // Then everything else, in proportion to the gross usage attributed in the same account and period.
   for (const row of deferred) {
-    const amount = new Money(row.billedCost);
-    const scale = Math.max(decimalPlaces(row.billedCost), MIN_ALLOCATION_SCALE);
+    const cost = costOf(row, view);
+    const amount = new Money(cost);
+    const scale = Math.max(decimalPlaces(cost), MIN_ALLOCATION_SCALE);
     const base = usageByAccount.get(accountPeriod(row)) ?? [];
     const lead = `${row.chargeType} line spread over the account's attributed usage`;
     if (base.length === 0) {

@@ -10,7 +10,7 @@ export function renderTable(report: Report): string {
   const lines: string[] = [];
   const { start, end } = report.period;
   lines.push(
-    `AI spend ${start.slice(0, 10)} to ${end.slice(0, 10)} (${report.currency}, billed cost)`,
+    `AI spend ${start.slice(0, 10)} to ${end.slice(0, 10)} (${report.currency}, ${report.costView} cost)`,
   );
   lines.push('');
 

@@ -3,7 +3,7 @@
 import { confidenceNumber, pathConfidence } from './evidence.js';
 import type { ChargeCategory, Quarantined } from './model.js';
 import { moneyText, Money, ZERO } from './money.js';
-import type { Allocation } from './reconcile.js';
+import type { Allocation, CostView } from './reconcile.js';
 
 export interface ReportRow {
   costCenter: string | null;
@@ -20,6 +20,8 @@ export interface ReportRow {
 
 export interface Report {
   currency: string;
+  /** Which cost the figures are: `billed` (the invoice) or `effective` (amortized). */
+  costView: CostView;
   period: { start: string; end: string };
   totals: {
     billed: string;
@@ -35,6 +37,7 @@ export interface Report {
 
 export interface ReportInputs {
   currency: string;
+  costView: CostView;
   period: { start: string; end: string };
   allocations: Allocation[];
   outOfScope: { rows: number; cost: Money };
@@ -81,6 +84,7 @@ export function buildReport(inputs: ReportInputs): Report {
     .sort(compareRows);
   return {
     currency: inputs.currency,
+    costView: inputs.costView,
     period: inputs.period,
     totals: {
       billed: moneyText(billed),

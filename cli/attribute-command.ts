@@ -7,6 +7,7 @@ import {
   renderTable,
   Store,
   type AttributeResult,
+  type CostView,
   type Quarantined,
 } from '../attribution/index.js';
 import {
@@ -28,13 +29,22 @@ export interface AttributeRun {
 }
 
 /** Runs the main job over a folder; the store is the caller's, so tests can choose it. */
-export async function attributeFolder(dir: string, store: Store): Promise<AttributeRun> {
-  return attributeManifests(await loadManifests(dir), store);
+export interface AttributeFolderOptions {
+  costView?: CostView;
+}
+
+export async function attributeFolder(
+  dir: string,
+  store: Store,
+  options: AttributeFolderOptions = {},
+): Promise<AttributeRun> {
+  return attributeManifests(await loadManifests(dir), store, options);
 }
 
 export async function attributeManifests(
   manifests: LoadedManifests,
   store: Store,
+  options: AttributeFolderOptions = {},
 ): Promise<AttributeRun> {
   const quarantined: Quarantined[] = [...manifests.problems];
 
@@ -56,6 +66,7 @@ export async function attributeManifests(
     codeowners: codeowners.byRepository,
     isAiSpend: isAiService,
     normalizeModel: normalizeModelId,
+    costView: options.costView,
     quarantined,
   });
   // References that point nowhere are refused input too.
@@ -89,11 +100,13 @@ export function attributeCommand(): Command {
       'PostgreSQL to use instead of the embedded store',
       process.env.DATABASE_URL,
     )
-    .action(async (dir: string, options: { format: 'table' | 'json'; databaseUrl?: string }) => {
+    .action(async (dir: string, options: CommandOptions) => {
       const manifests = await loadManifests(dir);
       const store = await Store.open(options.databaseUrl);
       try {
-        const { result, quarantined } = await attributeManifests(manifests, store);
+        const { result, quarantined } = await attributeManifests(manifests, store, {
+          costView: options.cost,
+        });
         const { report } = result;
         if (options.format === 'json') {
           process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -109,6 +122,12 @@ export function attributeCommand(): Command {
         await store.close();
       }
     });
+}
+
+interface CommandOptions {
+  format: 'table' | 'json';
+  cost: CostView;
+  databaseUrl?: string;
 }
 
 function describe(q: Quarantined): string {

@@ -37,6 +37,9 @@ export const OPTIONAL_COLUMNS = [
   'product',
   'resource_tags',
   'bill_billing_entity',
+  'savings_plan_savings_plan_effective_cost',
+  'reservation_effective_cost',
+  'pricing_public_on_demand_cost',
 ] as const;
 
 export type CurColumn = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
@@ -101,6 +104,14 @@ export function toCostRow(value: (column: CurColumn) => string, source: SourceRe
     return badValue('line_item_usage_amount', value, 'a decimal number');
   }
 
+  const effective = effectiveCostOf(value, billedCost);
+  if (!effective.ok) return badValue(effective.column, value, 'a decimal number');
+  const listText = value('pricing_public_on_demand_cost').trim();
+  const listCost = listText === '' ? null : parseDecimal(listText);
+  if (listText !== '' && listCost === null) {
+    return badValue('pricing_public_on_demand_cost', value, 'a decimal number');
+  }
+
   const product = productOf(value('product'));
   if (product === null) return fault('product', 'is not a JSON object of the product attributes');
   const tags = tagsOf(value('resource_tags'));
@@ -134,11 +145,44 @@ export function toCostRow(value: (column: CurColumn) => string, source: SourceRe
       quantity,
       unit: text(value('pricing_unit')),
       billedCost,
+      effectiveCost: effective.cost,
+      ...(listCost === null ? {} : { listCost }),
       currency: value('line_item_currency_code').trim(),
       principal: text(value('line_item_iam_principal')),
       tags: { ...tags },
     },
   };
+}
+
+/** Line types whose cost the amortized view has already spread over the usage they cover. */
+const AMORTIZED_AWAY = new Set([
+  'SavingsPlanNegation',
+  'SavingsPlanUpfrontFee',
+  'SavingsPlanRecurringFee',
+  'RIFee',
+]);
+
+/**
+ * The amortized view of a line: usage a commitment covers costs its effective rate, and the
+ * commitment's own fees and the negation of covered usage count zero, so a commitment is never
+ * counted twice. Every other line costs what it bills.
+ */
+function effectiveCostOf(
+  value: (column: CurColumn) => string,
+  billedCost: string,
+): { ok: true; cost: string } | { ok: false; column: CurColumn } {
+  const type = value('line_item_line_item_type').trim();
+  if (AMORTIZED_AWAY.has(type)) return { ok: true, cost: '0' };
+  const column: CurColumn | null =
+    type === 'SavingsPlanCoveredUsage'
+      ? 'savings_plan_savings_plan_effective_cost'
+      : type === 'DiscountedUsage'
+        ? 'reservation_effective_cost'
+        : null;
+  const text = column ? value(column).trim() : '';
+  if (!column || text === '') return { ok: true, cost: billedCost };
+  const cost = parseDecimal(text);
+  return cost === null ? { ok: false, column } : { ok: true, cost };
 }
 
 /** Bedrock rows name their model in the usage type; Marketplace rows in the product name. */

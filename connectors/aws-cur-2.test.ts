@@ -82,6 +82,7 @@ describe('aws-cur-2.0 reader', () => {
       quantity: '1200',
       unit: '1K tokens',
       billedCost: '3.6',
+      effectiveCost: '3.6',
       currency: 'USD',
       principal: 'arn:aws:sts::222222222222:assumed-role/checkout-api/botocore-session-17',
       tags: {

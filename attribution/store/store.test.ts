@@ -82,8 +82,9 @@ describe.each(BACKENDS)('store on %s', (backend) => {
       await store.close();
       store = await Store.open(db.url);
     }
-    expect(await store.sql.query('SELECT name FROM schema_migrations')).toEqual([
+    expect(await store.sql.query('SELECT name FROM schema_migrations ORDER BY name')).toEqual([
       { name: '001_initial.sql' },
+      { name: '002_cost_views.sql' },
     ]);
   });
 });

@@ -51,7 +51,8 @@ export class Store {
                   r.billing_period_start, r.billing_period_end, r.charge_period_start,
                   r.charge_period_end, r.charge_category, r.charge_type, r.service_name,
                   r.usage_type, r.region, r.resource_id, r.model, r.token_class, r.quantity,
-                  r.unit, r.billed_cost, r.currency, r.principal, coalesce(r.tags, '{}')
+                  r.unit, r.billed_cost, r.currency, r.principal, coalesce(r.tags, '{}'),
+                  r.effective_cost, r.list_cost
              FROM jsonb_to_recordset($2::jsonb) AS r(
                   id text, file text, line int, provider text, billing_account_id text,
                   sub_account_id text, billing_period_start timestamptz,
@@ -59,7 +60,8 @@ export class Store {
                   charge_period_end timestamptz, charge_category text, charge_type text,
                   service_name text, usage_type text, region text, resource_id text, model text,
                   token_class text, quantity numeric, unit text, billed_cost numeric,
-                  currency text, principal text, tags jsonb)`,
+                  currency text, principal text, tags jsonb, effective_cost numeric,
+                  list_cost numeric)`,
           [connector, JSON.stringify(batch.map(costRowRecord))],
         );
       }
@@ -149,7 +151,8 @@ export class Store {
               ${iso('charge_period_start')}, ${iso('charge_period_end')},
               charge_category, charge_type, service_name, usage_type, region, resource_id,
               model, token_class, quantity::text AS quantity, unit,
-              billed_cost::text AS billed_cost, currency, principal, tags
+              billed_cost::text AS billed_cost, currency, principal, tags,
+              effective_cost::text AS effective_cost, list_cost::text AS list_cost
          FROM cost_rows
         WHERE connector = ANY($1::text[])
         ORDER BY connector, charge_period_start, id`,
@@ -252,6 +255,8 @@ interface CostRowRecord {
   currency: string;
   principal: string | null;
   tags: Record<string, string>;
+  effective_cost: string | null;
+  list_cost: string | null;
 }
 
 function costRowRecord(row: CostRow): CostRowRecord {
@@ -280,6 +285,8 @@ function costRowRecord(row: CostRow): CostRowRecord {
     currency: row.currency,
     principal: row.principal,
     tags: row.tags,
+    effective_cost: row.effectiveCost ?? null,
+    list_cost: row.listCost ?? null,
   };
 }
 
@@ -308,6 +315,8 @@ function fromCostRowRecord(r: CostRowRecord & { connector: string }): CostRow {
     currency: r.currency,
     principal: r.principal,
     tags: r.tags,
+    ...(r.effective_cost === null ? {} : { effectiveCost: r.effective_cost }),
+    ...(r.list_cost === null ? {} : { listCost: r.list_cost }),
   };
 }
 
