@@ -51,7 +51,10 @@ async function brokenExample(): Promise<string> {
   return dir;
 }
 
-describe('argmin attribute, as a process', () => {
+// Each case starts a process that compiles TypeScript and boots an embedded PostgreSQL.
+const PROCESS_TIMEOUT_MS = 120_000;
+
+describe('argmin attribute, as a process', { timeout: PROCESS_TIMEOUT_MS }, () => {
   it('prints one JSON document and nothing else on stdout, and exits 0', async () => {
     const { code, stdout } = await argmin('attribute', 'examples/minimal', '--format', 'json');
     expect(code).toBe(0);
