@@ -31,6 +31,8 @@ const IDENTITY_FIELDS: readonly (keyof CallerIdentity)[] = [
   'apiKeyId',
   'user',
   'awsPrincipal',
+  'gcpPrincipal',
+  'azurePrincipal',
 ];
 const EVENT_FIELDS = new Set<string>([
   'requestId',

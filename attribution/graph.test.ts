@@ -201,3 +201,63 @@ describe('roleKey', () => {
     expect(roleKey(arn)).toBe(key);
   });
 });
+
+describe('workload identity on other clouds', () => {
+  const clouds = cluster([
+    costCenter('ml'),
+    deployment('ml', 'trainer', { 'argmin.io/cost-center': 'ml' }),
+    deployment('ml', 'scorer', { 'argmin.io/cost-center': 'ml' }),
+    deployment('ml', 'tuner', { 'argmin.io/cost-center': 'ml' }),
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'trainer',
+        namespace: 'ml',
+        annotations: {
+          'iam.gke.io/gcp-service-account': 'trainer@acme-ml.iam.gserviceaccount.com',
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'scorer',
+        namespace: 'ml',
+        annotations: {
+          'azure.workload.identity/client-id': '0f3c9a52-7b1e-4d2a-9c61-5e8f2b7a1d04',
+        },
+      },
+    },
+  ]);
+  const g = new AttributionGraph({ state: clouds, people: [], groups: [], codeowners: new Map() });
+
+  it.each([
+    [
+      'a GKE Google service account',
+      { gcpPrincipal: 'Trainer@acme-ml.iam.gserviceaccount.com' },
+      'ml/trainer',
+    ],
+    [
+      'GKE federation without a Google service account',
+      {
+        gcpPrincipal:
+          'principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/acme-ml.svc.id.goog/subject/ns/ml/sa/tuner',
+      },
+      'ml/tuner',
+    ],
+    [
+      'an Azure workload identity client id',
+      { azurePrincipal: '0F3C9A52-7B1E-4D2A-9C61-5E8F2B7A1D04' },
+      'ml/scorer',
+    ],
+  ] as [string, CallerIdentity, string][])(
+    'finds the service through %s',
+    (_kind, identity, service) => {
+      const found = g.resolveCaller(identity);
+      expect(found?.service).toBe(service);
+      expect(pathConfidence(found!.edges).toNumber()).toBeCloseTo(0.855, 6);
+    },
+  );
+});

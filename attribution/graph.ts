@@ -15,6 +15,8 @@ import type { CallerIdentity, Group, Person, UsageEvent } from './model.js';
 import { People, teamKey } from './people.js';
 import {
   COST_CENTER_ANNOTATION,
+  AZURE_CLIENT_ID_ANNOTATION,
+  GKE_SERVICE_ACCOUNT_ANNOTATION,
   IRSA_ROLE_ANNOTATION,
   REPOSITORY_ANNOTATION,
   SOURCE_PATH_ANNOTATION,
@@ -58,7 +60,8 @@ export class AttributionGraph {
   private readonly costCenters: Map<string, CostCenter>;
   private readonly workloads = new Map<string, Workload>();
   private readonly workloadsBySa = new Map<string, Workload[]>();
-  private readonly saByRole = new Map<string, { serviceAccount: string; roleArn: string }[]>();
+  /** Service accounts by the cloud identity their pods assume: IRSA, GKE and Azure. */
+  private readonly saByCloudIdentity = new Map<string, { serviceAccount: string; why: string }[]>();
   private readonly namespaceByName;
   private readonly repositories: RepositorySpec[];
   private readonly people: People;
@@ -82,11 +85,11 @@ export class AttributionGraph {
       this.workloadsBySa.set(sa, [...(this.workloadsBySa.get(sa) ?? []), w]);
     }
     for (const sa of state.serviceAccounts) {
-      const roleArn = sa.metadata.annotations[IRSA_ROLE_ANNOTATION] ?? '';
-      const role = roleKey(roleArn);
-      if (!role) continue;
       const serviceAccount = `${sa.metadata.namespace}/${sa.metadata.name}`;
-      this.saByRole.set(role, [...(this.saByRole.get(role) ?? []), { serviceAccount, roleArn }]);
+      for (const { key, why } of workloadIdentityBindings(sa.metadata.annotations)) {
+        const list = this.saByCloudIdentity.get(key) ?? [];
+        this.saByCloudIdentity.set(key, [...list, { serviceAccount, why }]);
+      }
     }
     this.checkReferences();
   }
@@ -151,22 +154,27 @@ export class AttributionGraph {
       hops.push({ workload: w, edge: edge(strength, `request from serviceaccount ${sa}`) });
     }
 
-    const role = identity.awsPrincipal ? roleKey(identity.awsPrincipal) : null;
-    for (const { serviceAccount: saRef, roleArn } of role ? (this.saByRole.get(role) ?? []) : []) {
+    const federated = gkeFederatedServiceAccount(identity.gcpPrincipal);
+    const bindings = [
+      ...cloudIdentityKeys(identity).flatMap((key) => this.saByCloudIdentity.get(key) ?? []),
+      ...(federated
+        ? [{ serviceAccount: federated, why: `GKE workload identity ${identity.gcpPrincipal}` }]
+        : []),
+    ];
+    for (const { serviceAccount: saRef, why } of bindings) {
       const runners = this.workloadsBySa.get(saRef) ?? [];
       for (const w of runners) {
         const strength = new Money(this.weights.workloadIdentity).dividedBy(runners.length);
-        // The role, not the session: sessions change with every SDK client, the evidence does not.
-        const why = `IRSA: caller assumed ${roleArn}, the role of serviceaccount ${saRef}`;
-        hops.push({ workload: w, edge: edge(strength, why) });
+        hops.push({ workload: w, edge: edge(strength, `${why}, serviceaccount ${saRef}`) });
       }
     }
     return hops;
   }
 
   private personOf(identity: CallerIdentity) {
-    if (identity.user) {
-      const match = this.people.byUser(identity.user);
+    // A cloud principal that is not a workload's may be a person's email or user principal name.
+    for (const name of [identity.user, identity.gcpPrincipal, identity.azurePrincipal]) {
+      const match = name ? this.people.byUser(name) : null;
       if (match) return match;
     }
     return identity.awsPrincipal ? this.people.byAwsPrincipal(identity.awsPrincipal) : null;
@@ -313,6 +321,45 @@ export function roleKey(arn: string): string | null {
   if (role) return `${role[1]}:${role[2]}`;
   const assumed = /^arn:aws[\w-]*:sts::(\d+):assumed-role\/([^/]+)\/.+$/.exec(arn);
   return assumed ? `${assumed[1]}:${assumed[2]}` : null;
+}
+
+/**
+ * The cloud identities a service account's annotations give its pods, keyed as callers' identities
+ * are keyed by `cloudIdentityKeys`. An IRSA role is named by its ARN, not a session: sessions change
+ * with every SDK client, the evidence does not.
+ */
+function workloadIdentityBindings(annotations: Record<string, string>) {
+  const bindings: { key: string; why: string }[] = [];
+  const roleArn = annotations[IRSA_ROLE_ANNOTATION];
+  const role = roleArn ? roleKey(roleArn) : null;
+  if (role) bindings.push({ key: `aws:${role}`, why: `IRSA: caller assumed ${roleArn}` });
+  const gsa = annotations[GKE_SERVICE_ACCOUNT_ANNOTATION];
+  if (gsa) bindings.push({ key: `gcp:${gsa.toLowerCase()}`, why: `GKE workload identity ${gsa}` });
+  const clientId = annotations[AZURE_CLIENT_ID_ANNOTATION];
+  if (clientId) {
+    const why = `Azure workload identity client ${clientId}`;
+    bindings.push({ key: `azure:${clientId.toLowerCase()}`, why });
+  }
+  return bindings;
+}
+
+function cloudIdentityKeys(identity: CallerIdentity): string[] {
+  const keys: string[] = [];
+  const role = identity.awsPrincipal ? roleKey(identity.awsPrincipal) : null;
+  if (role) keys.push(`aws:${role}`);
+  if (identity.gcpPrincipal) keys.push(`gcp:${identity.gcpPrincipal.toLowerCase()}`);
+  if (identity.azurePrincipal) keys.push(`azure:${identity.azurePrincipal.toLowerCase()}`);
+  return keys;
+}
+
+/** GKE workload identity federation without a Google service account names the pod's own KSA. */
+function gkeFederatedServiceAccount(principal: string | undefined): string | undefined {
+  const m = principal
+    ? /^principal:\/\/iam\.googleapis\.com\/.+\.svc\.id\.goog\/subject\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(
+        principal,
+      )
+    : null;
+  return m ? `${m[1]}/${m[2]}` : undefined;
 }
 
 /** `namespace/name` of the service account in a Kubernetes SPIFFE id (`.../ns/<ns>/sa/<sa>`). */

@@ -75,6 +75,10 @@ export interface CallerIdentity {
   user?: string;
   /** An IAM user ARN, or an STS assumed-role ARN with its session name. */
   awsPrincipal?: string;
+  /** A Google service account email, a workload identity `principal://` URI, or a user's email. */
+  gcpPrincipal?: string;
+  /** An Entra ID application (client) id or object id, or a user principal name. */
+  azurePrincipal?: string;
 }
 
 export type UsageStatus = 'ok' | 'error';

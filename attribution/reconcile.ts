@@ -4,7 +4,7 @@
 // goes to the account's owner, then to the unattributed bucket. Nothing is dropped or rounded away.
 import { edge, type Attribution, type Edge } from './evidence.js';
 import type { AttributionGraph } from './graph.js';
-import type { CostRow, TokenClass, UsageEvent } from './model.js';
+import type { CallerIdentity, CostRow, TokenClass, UsageEvent } from './model.js';
 import { allocate, decimalPlaces, MIN_ALLOCATION_SCALE, Money, ZERO } from './money.js';
 
 export interface Allocation {
@@ -88,7 +88,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
       continue;
     }
     if (row.principal) {
-      const caller = graph.resolveCaller({ awsPrincipal: row.principal });
+      const caller = graph.resolveCaller(principalIdentity(row));
       if (caller?.costCenter) {
         const attribution = {
           ...caller,
@@ -155,6 +155,14 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
   }
 
   return allocations;
+}
+
+/** The caller a bill line names, in the identity field of its cloud. */
+function principalIdentity(row: CostRow): CallerIdentity {
+  const principal = row.principal ?? undefined;
+  if (row.provider === 'gcp') return { gcpPrincipal: principal };
+  if (row.provider === 'azure') return { azurePrincipal: principal };
+  return { awsPrincipal: principal };
 }
 
 function step(evidence: string): Edge {

@@ -9,6 +9,8 @@ export const REPOSITORY_ANNOTATION = 'argmin.io/repository';
 /** The folder of the repository the workload is built from, for monorepos. */
 export const SOURCE_PATH_ANNOTATION = 'argmin.io/source-path';
 export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+export const GKE_SERVICE_ACCOUNT_ANNOTATION = 'iam.gke.io/gcp-service-account';
+export const AZURE_CLIENT_ID_ANNOTATION = 'azure.workload.identity/client-id';
 
 /** Where an object was declared, for messages that point at it. */
 export interface Origin {

@@ -80,7 +80,8 @@ export class Store {
                   e."reasoningTokens", e.cost, e."latencyMs", e.status,
                   e.identity->>'serviceAccount', e.identity->>'spiffeId',
                   e.identity->>'apiKeyId', e.identity->>'user', e.identity->>'awsPrincipal',
-                  e.service, e.account, e.region, coalesce(e.attributes, '{}'), $2
+                  e.service, e.account, e.region, coalesce(e.attributes, '{}'), $2,
+                  e.identity->>'gcpPrincipal', e.identity->>'azurePrincipal'
              FROM jsonb_to_recordset($1::jsonb) AS e(
                   "requestId" text, "timestamp" timestamptz, provider text, model text,
                   "inputTokens" bigint, "cacheReadTokens" bigint, "cacheWriteTokens" bigint,
@@ -168,7 +169,8 @@ export class Store {
               input_tokens::text, cache_read_tokens::text, cache_write_tokens::text,
               output_tokens::text, reasoning_tokens::text, cost::text AS cost, latency_ms,
               status, caller_service_account, caller_spiffe_id, caller_api_key_id, caller_user,
-              caller_aws_principal, service, account, region, attributes
+              caller_aws_principal, service, account, region, attributes,
+              caller_gcp_principal, caller_azure_principal
          FROM usage_events
         WHERE ts >= $1 AND ts < $2
         ORDER BY ts, request_id`,
@@ -351,6 +353,8 @@ function fromUsageEventRecord(r: Record<string, unknown>): UsageEvent {
     apiKeyId: text(r.caller_api_key_id),
     user: text(r.caller_user),
     awsPrincipal: text(r.caller_aws_principal),
+    gcpPrincipal: text(r.caller_gcp_principal),
+    azurePrincipal: text(r.caller_azure_principal),
   };
   const known = Object.entries(identity).filter(([, v]) => v !== undefined);
   if (known.length > 0) event.identity = Object.fromEntries(known);
