@@ -129,8 +129,9 @@ export class CallObserver {
     if (!this.bodyEnded) attributes.complete = 'false';
     if (this.httpStatus !== undefined) attributes.httpStatus = String(this.httpStatus);
     if (route.deployment) attributes.deployment = route.deployment;
-    if (this.host) attributes.host = this.host.slice(0, MAX_ROUTE_CHARS);
-    attributes.route = this.routeName ?? (this.path || '/');
+    const host = this.host || checked?.host;
+    if (host) attributes.host = host.slice(0, MAX_ROUTE_CHARS);
+    attributes.route = this.routeName ?? (this.path || checked?.route || '/');
     if (caller?.sourceAddress) attributes.sourceAddress = caller.sourceAddress;
     if (caller?.principal) attributes.principal = caller.principal;
 

@@ -149,3 +149,21 @@ describe('EventQueue', () => {
     expect(sink.batches.flat()).toHaveLength(5);
   });
 });
+
+describe('EventQueue closing', () => {
+  it('waits for the batch already on its way to storage before it reports closed', async () => {
+    const stored: string[] = [];
+    const sink: UsageEventSink = {
+      async insertUsageEvents(events) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        stored.push(...events.map((e) => e.requestId));
+        return events.length;
+      },
+    };
+    const queue = new EventQueue(sink, new InterceptorMetrics(), silent, OPTIONS);
+    queue.push(event(1));
+    void queue.flush();
+    await queue.close(1_000);
+    expect(stored).toEqual(['req-1']);
+  });
+});

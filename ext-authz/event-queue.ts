@@ -43,6 +43,8 @@ export class EventQueue {
   private retryAtMs = 0;
   private retryDelayMs: number;
   private droppedSinceLog = 0;
+  /** Events of the batch being stored now. */
+  private inFlight = 0;
 
   constructor(
     private readonly sink: UsageEventSink,
@@ -75,15 +77,19 @@ export class EventQueue {
     clearInterval(this.timer);
     this.timer = undefined;
     const deadline = Date.now() + deadlineMs;
-    while (this.count > 0 && Date.now() < deadline) {
+    const beforeDeadline = (work: Promise<void>) =>
+      Promise.race([work, sleep(deadline - Date.now())]);
+    for (;;) {
+      // A batch already on its way counts too: the queue is empty only once it has landed.
+      await beforeDeadline(this.flushing ?? Promise.resolve());
+      if (this.count === 0 || Date.now() >= deadline) break;
       this.retryAtMs = 0;
-      await Promise.race([this.flush(), sleep(deadline - Date.now())]);
-      if (this.count > 0) await sleep(Math.min(50, Math.max(0, deadline - Date.now())));
+      await beforeDeadline(this.flush());
+      if (this.count > 0) await sleep(Math.min(50, deadline - Date.now()));
     }
     this.logDrops();
-    if (this.count > 0) {
-      this.logger.warn({ events: this.count }, 'events not stored before shutdown');
-    }
+    const unstored = this.count + (this.flushing ? this.inFlight : 0);
+    if (unstored > 0) this.logger.warn({ events: unstored }, 'events not stored before shutdown');
   }
 
   /** Sends queued batches until the queue is empty or storage fails. */
@@ -98,7 +104,9 @@ export class EventQueue {
   private async sendBatches(): Promise<void> {
     while (this.count > 0) {
       const batch = this.take(this.options.batchSize);
+      this.inFlight = batch.length;
       const ok = await this.store(batch);
+      this.inFlight = 0;
       if (!ok) {
         this.putBack(batch);
         this.retryAtMs = Date.now() + this.retryDelayMs;

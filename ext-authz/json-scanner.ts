@@ -333,17 +333,41 @@ export class JsonFieldScanner {
   }
 
   private skipString(bytes: Uint8Array, i: number): number {
+    const after = this.stringEnd(bytes, i);
+    if (after < 0) return bytes.length;
+    this.valueDone();
+    return after;
+  }
+
+  /**
+   * Where the string being skipped ends: the index after its closing quote, or -1 when this
+   * piece ends first (the escape state then carries over). Every byte of every completion passes
+   * here, so the search for a quote is a native one; a quote closes the string unless an odd run
+   * of backslashes stands right before it.
+   */
+  private stringEnd(bytes: Uint8Array, i: number): number {
     const n = bytes.length;
-    while (i < n) {
-      const c = bytes[i++]!;
-      if (this.escape !== NO_ESCAPE) this.escape = NO_ESCAPE;
-      else if (c === BACKSLASH) this.escape = AFTER_BACKSLASH;
-      else if (c === QUOTE) {
-        this.valueDone();
-        return i;
+    let escaped = this.escape !== NO_ESCAPE;
+    for (;;) {
+      const quote = bytes.indexOf(QUOTE, i);
+      const end = quote < 0 ? n : quote;
+      let run = 0;
+      while (end - run - 1 >= i && bytes[end - run - 1] === BACKSLASH) run++;
+      // A run reaching back to `i` begins with a byte that the previous piece's backslash escaped.
+      const reachesStart = end - run === i;
+      const endEscaped =
+        reachesStart && run === 0 ? escaped : (reachesStart && escaped ? run - 1 : run) % 2 !== 0;
+      if (quote < 0) {
+        this.escape = endEscaped ? AFTER_BACKSLASH : NO_ESCAPE;
+        return -1;
       }
+      if (!endEscaped) {
+        this.escape = NO_ESCAPE;
+        return quote + 1;
+      }
+      i = quote + 1;
+      escaped = false;
     }
-    return i;
   }
 
   private keepString(bytes: Uint8Array, i: number): number {
@@ -431,27 +455,34 @@ export class JsonFieldScanner {
 
   private skipContainer(bytes: Uint8Array, i: number): number {
     const n = bytes.length;
+    let depth = this.skipDepth;
     while (i < n) {
-      const c = bytes[i++]!;
       if (this.skipInString) {
-        if (this.escape !== NO_ESCAPE) this.escape = NO_ESCAPE;
-        else if (c === BACKSLASH) this.escape = AFTER_BACKSLASH;
-        else if (c === QUOTE) this.skipInString = false;
-      } else if (c === QUOTE) {
+        const after = this.stringEnd(bytes, i);
+        if (after < 0) break;
+        this.skipInString = false;
+        i = after;
+        continue;
+      }
+      const c = bytes[i++];
+      if (c === QUOTE) {
         this.skipInString = true;
+        this.escape = NO_ESCAPE;
       } else if (c === 0x7b || c === 0x5b) {
-        if (++this.skipDepth > MAX_DEPTH) {
+        if (++depth > MAX_DEPTH) {
           this.fail();
           return n;
         }
       } else if (c === 0x7d || c === 0x5d) {
-        if (--this.skipDepth === 0) {
+        if (--depth === 0) {
+          this.skipDepth = 0;
           this.valueDone();
           return i;
         }
       }
     }
-    return i;
+    this.skipDepth = depth;
+    return n;
   }
 
   private fail(): void {

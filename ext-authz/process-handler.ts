@@ -238,10 +238,10 @@ interface DecodedRequest {
   attributes?: Record<string, { fields?: Record<string, StructValue> }>;
 }
 
+/** protobufjs ships `google.protobuf.Value` itself, with camel-case field names. */
 interface StructValue {
-  string_value?: string;
-  number_value?: number;
-  bool_value?: boolean;
+  stringValue?: string;
+  numberValue?: number;
 }
 
 function headerMap(message: DecodedHeaders, wanted: ReadonlySet<string>): Headers {
@@ -264,9 +264,8 @@ function attributeStrings(attributes: DecodedRequest['attributes']): Attributes 
   const strings = new Map<string, string>();
   for (const struct of Object.values(attributes ?? {})) {
     for (const [name, value] of Object.entries(struct.fields ?? {})) {
-      if (typeof value.string_value === 'string') strings.set(name, value.string_value);
-      else if (typeof value.number_value === 'number')
-        strings.set(name, String(value.number_value));
+      if (value.stringValue) strings.set(name, value.stringValue);
+      else if (value.numberValue) strings.set(name, String(value.numberValue));
     }
   }
   return strings;

@@ -299,7 +299,7 @@ export function callMessages(call: {
     ? {
         'envoy.filters.http.ext_proc': {
           fields: Object.fromEntries(
-            Object.entries(call.attributes).map(([k, v]) => [k, { string_value: v }]),
+            Object.entries(call.attributes).map(([k, v]) => [k, { stringValue: v }]),
           ),
         },
       }
