@@ -6,59 +6,47 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { Logger } from 'pino';
 import type { UsageEvent } from '../attribution/index.js';
 import type { EventSink } from './batch-writer.js';
-
-// The usage_events columns in attribution's schema; a test reads COPY's rows back through the
-// store to hold the two together.
-const COLUMNS = [
-  'request_id',
-  'ts',
-  'provider',
-  'model',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'cost',
-  'latency_ms',
-  'status',
-  'caller_service_account',
-  'caller_spiffe_id',
-  'caller_api_key_id',
-  'caller_user',
-  'caller_aws_principal',
-  'service',
-  'account',
-  'region',
-  'attributes',
-  'origin',
-];
-export const USAGE_EVENTS_COPY_SQL = `COPY usage_events (${COLUMNS.join(', ')}) FROM STDIN`;
+import { copyPlan, USAGE_EVENTS_COLUMNS_SQL, type CopyPlan } from './copy-rows.js';
 
 // unique_violation: an id is already stored. deadlock_detected: two batches met on shared ids.
 const ALREADY_STORED = new Set(['23505', '40P01']);
 
 export interface CopySink extends EventSink {
+  /** False when the table has a column COPY would not know how to fill; all goes to the store. */
+  readonly copying: boolean;
   close(): Promise<void>;
 }
 
 /** COPY into `databaseUrl`, with `fallback` (the store) for batches that repeat stored ids. */
-export function copySink(
+export async function openCopySink(
   databaseUrl: string,
   fallback: EventSink,
-  options: { connections: number },
-): CopySink {
+  options: { connections: number; logger?: Logger },
+): Promise<CopySink> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.connections });
   // An idle client's error (a server restart) must not crash the process; the next write reports it.
   pool.on('error', () => undefined);
+  let plan: CopyPlan | undefined;
+  try {
+    const columns = await pool.query<{ column_name: string }>(USAGE_EVENTS_COLUMNS_SQL);
+    const planned = copyPlan(columns.rows.map((r) => r.column_name));
+    if ('sql' in planned) plan = planned;
+    else options.logger?.warn({ columns: planned.unknown }, 'copy disabled: unknown columns');
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
 
   return {
+    copying: plan !== undefined,
     async insertUsageEvents(events, origin) {
+      if (!plan) return fallback.insertUsageEvents(events, origin);
       const unique = firstOfEach(events);
       try {
-        return await copy(pool, unique, origin);
+        return await copy(pool, plan, unique, origin);
       } catch (err) {
         if (!ALREADY_STORED.has(String((err as { code?: unknown }).code))) throw err;
         return fallback.insertUsageEvents(unique, origin);
@@ -69,12 +57,17 @@ export function copySink(
   };
 }
 
-async function copy(pool: pg.Pool, events: UsageEvent[], origin: string): Promise<number> {
+async function copy(
+  pool: pg.Pool,
+  plan: CopyPlan,
+  events: UsageEvent[],
+  origin: string,
+): Promise<number> {
   const client = await pool.connect();
   let failed = false;
   try {
-    const stream = client.query(copyFrom(USAGE_EVENTS_COPY_SQL));
-    await pipeline(Readable.from([events.map((e) => copyRow(e, origin)).join('')]), stream);
+    const stream = client.query(copyFrom(plan.sql));
+    await pipeline(Readable.from([events.map((e) => plan.row(e, origin)).join('')]), stream);
     return stream.rowCount;
   } catch (err) {
     failed = true;
@@ -89,50 +82,4 @@ async function copy(pool: pg.Pool, events: UsageEvent[], origin: string): Promis
 function firstOfEach(events: UsageEvent[]): UsageEvent[] {
   const seen = new Set<string>();
   return events.filter((e) => !seen.has(e.requestId) && seen.add(e.requestId));
-}
-
-/** One line of COPY's text format for `COPY usage_events (<the columns above>)`. */
-export function copyRow(e: UsageEvent, origin: string): string {
-  const values = [
-    e.requestId,
-    e.timestamp,
-    e.provider,
-    e.model,
-    e.inputTokens,
-    e.cacheReadTokens,
-    e.cacheWriteTokens,
-    e.outputTokens,
-    e.reasoningTokens,
-    e.cost,
-    e.latencyMs,
-    e.status,
-    e.identity?.serviceAccount,
-    e.identity?.spiffeId,
-    e.identity?.apiKeyId,
-    e.identity?.user,
-    e.identity?.awsPrincipal,
-    e.service,
-    e.account,
-    e.region,
-    JSON.stringify(e.attributes ?? {}),
-    origin,
-  ];
-  return `${values.map(copyValue).join('\t')}\n`;
-}
-
-const COPY_ESCAPES: Record<string, string> = {
-  '\\': '\\\\',
-  '\t': '\\t',
-  '\n': '\\n',
-  '\r': '\\r',
-};
-const COPY_SPECIAL = /[\\\t\n\r]/;
-
-/** A value in COPY's text format: `\N` for null, and its own delimiters escaped. */
-function copyValue(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '\\N';
-  if (typeof value === 'number') return String(value);
-  // Nearly every value has nothing to escape; testing first spares building a new string.
-  if (!COPY_SPECIAL.test(value)) return value;
-  return value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
 }

@@ -1,6 +1,7 @@
 export { startApi, type ApiOptions, type RunningApi, type TlsFiles } from './server.js';
 export { storeSink } from './store-sink.js';
-export { copySink, copyRow, USAGE_EVENTS_COPY_SQL, type CopySink } from './copy-sink.js';
+export { openCopySink, type CopySink } from './copy-sink.js';
+export { copyPlan, USAGE_EVENTS_COLUMNS_SQL, type CopyPlan } from './copy-rows.js';
 export type { EventSink } from './batch-writer.js';
 export {
   BearerTokens,

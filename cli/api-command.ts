@@ -4,12 +4,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import {
   BearerTokens,
-  copySink,
+  openCopySink,
   DEFAULT_LIMITS,
   startApi,
   storeSink,
   type ApiLimits,
-  type EventSink,
+  type CopySink,
 } from '../api/index.js';
 import { Store } from '../attribution/index.js';
 
@@ -149,18 +149,19 @@ async function serve(options: ApiCommandOptions): Promise<void> {
   };
 
   const tokens = await BearerTokens.open(options.tokenFile, { logger });
-  const store = await Store.open(databaseUrl);
-  const connections = limits.writeConcurrency ?? DEFAULT_LIMITS.writeConcurrency;
-  const copy =
-    options.writeMethod === 'copy'
-      ? copySink(databaseUrl, storeSink(store), { connections })
-      : undefined;
-  const sink: EventSink = copy ?? storeSink(store);
+  let store: Store | undefined;
+  let copy: CopySink | undefined;
   try {
+    store = await Store.open(databaseUrl);
+    if (options.writeMethod === 'copy') {
+      const connections = limits.writeConcurrency ?? DEFAULT_LIMITS.writeConcurrency;
+      copy = await openCopySink(databaseUrl, storeSink(store), { connections, logger });
+    }
+    logger.info({ writeMethod: copy?.copying ? 'copy' : 'insert' }, 'store open');
     const api = await startApi({
       host: options.listen.host,
       port: options.listen.port,
-      sink,
+      sink: copy ?? storeSink(store),
       tokens,
       tls:
         options.tlsCert && options.tlsKey
@@ -176,7 +177,7 @@ async function serve(options: ApiCommandOptions): Promise<void> {
   } finally {
     tokens.close();
     await copy?.close();
-    await store.close();
+    await store?.close();
   }
 }
 

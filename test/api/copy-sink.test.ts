@@ -1,6 +1,6 @@
 // COPY into the store's own table on a real PostgreSQL, read back through the store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copySink, storeSink, type CopySink } from '../../api/index.js';
+import { openCopySink, storeSink, type CopySink } from '../../api/index.js';
 import { Store, type UsageEvent } from '../../attribution/index.js';
 import { freshPostgres, type TestDatabase } from '../databases.js';
 
@@ -11,7 +11,7 @@ let sink: CopySink;
 beforeAll(async () => {
   db = await freshPostgres();
   store = await Store.open(db.url);
-  sink = copySink(db.url!, storeSink(store), { connections: 4 });
+  sink = await openCopySink(db.url!, storeSink(store), { connections: 4 });
 });
 afterAll(async () => {
   await sink?.close();
@@ -36,43 +36,37 @@ async function read(prefix: string): Promise<UsageEvent[]> {
 }
 
 describe('COPY sink', () => {
-  it('stores every field so that the store reads back what its own insert would', async () => {
-    const full = event('full-copy', {
-      model: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
-      inputTokens: 1200,
-      cacheReadTokens: 800,
-      cacheWriteTokens: 64,
-      outputTokens: 300,
-      reasoningTokens: 120,
-      cost: '0.01234567890123456789',
-      latencyMs: 812,
-      status: 'error',
-      identity: {
-        serviceAccount: 'search/ranker',
-        spiffeId: 'spiffe://cluster.local/ns/search/sa/ranker',
-        apiKeyId: 'key\\7',
-        user: 'ana.lópez@acme.example',
-        awsPrincipal: 'arn:aws:sts::111122223333:assumed-role/ranker/s1',
-      },
-      service: 'search/ranker',
-      account: '111122223333',
-      region: 'us-east-1',
-      attributes: { feature: 'say "hi" \\N \u{1F600}', team: 'search' },
-    });
-    const sparse = event('sparse-copy', { inputTokens: undefined, model: null });
-    delete sparse.inputTokens;
-    expect(await sink.insertUsageEvents([full, sparse], 'api')).toBe(2);
-    await store.insertUsageEvents(
-      [full, sparse].map((e) => ({ ...e, requestId: e.requestId.replace('copy', 'insert') })),
-      'api',
+  it('fills every column of usage_events so that the store reads back the same event', async () => {
+    const columns = await store.sql.query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'usage_events'`,
     );
+    const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const full: Record<string, unknown> = { requestId: 'every-column', identity: {} };
+    for (const { column_name: column, data_type: type } of columns) {
+      if (['request_id', 'ts', 'origin'].includes(column)) continue;
+      if (column === 'attributes') {
+        full.attributes = { feature: 'say "hi" \\N \\ \u{1F600}', team: 'search' };
+      } else if (column.startsWith('caller_')) {
+        (full.identity as Record<string, string>)[camel(column.slice(7))] = `${column} \\ ó`;
+      } else {
+        const values: Record<string, unknown> = { bigint: 42, integer: 812, numeric: '0.0125' };
+        full[camel(column)] = values[type] ?? `${column} \\ ó`;
+      }
+    }
+    full.timestamp = '2026-10-03T10:00:00Z';
+    const event = full as unknown as UsageEvent;
 
-    const copied = [...(await read('full-copy')), ...(await read('sparse-copy'))];
-    const inserted = [...(await read('full-insert')), ...(await read('sparse-insert'))];
-    expect(copied).toEqual([full, sparse]);
-    expect(copied.map((e) => ({ ...e, requestId: '' }))).toEqual(
-      inserted.map((e) => ({ ...e, requestId: '' })),
-    );
+    expect(sink.copying).toBe(true);
+    expect(await sink.insertUsageEvents([event], 'api')).toBe(1);
+    expect(await read('every-column')).toEqual([event]);
+  });
+
+  it('leaves unknown token counts unknown, not zero', async () => {
+    const sparse = event('sparse', { model: null });
+    delete sparse.inputTokens;
+    expect(await sink.insertUsageEvents([sparse], 'api')).toBe(1);
+    expect(await read('sparse')).toEqual([sparse]);
   });
 
   it('stores a duplicate within a batch and a repeat of a stored batch once', async () => {
@@ -92,5 +86,24 @@ describe('COPY sink', () => {
     const inserted = await Promise.all(batches.map((b) => sink.insertUsageEvents(b, 'api')));
     expect(inserted.reduce((a, b) => a + b, 0)).toBe(400);
     expect((await read('overlap-')).map((e) => e.requestId)).toEqual(ids);
+  });
+});
+
+describe('COPY sink on a table with a column it does not know', () => {
+  it('stands aside and writes through the store, losing nothing', async () => {
+    const other = await freshPostgres();
+    const otherStore = await Store.open(other.url);
+    try {
+      await otherStore.sql.exec('ALTER TABLE usage_events ADD COLUMN future_field text');
+      const guarded = await openCopySink(other.url!, storeSink(otherStore), { connections: 1 });
+      expect(guarded.copying).toBe(false);
+      expect(await guarded.insertUsageEvents([event('f-1'), event('f-1')], 'api')).toBe(1);
+      await guarded.close();
+      const stored = await otherStore.usageEvents('2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z');
+      expect(stored.map((e) => e.requestId)).toEqual(['f-1']);
+    } finally {
+      await otherStore.close();
+      await other.drop();
+    }
   });
 });

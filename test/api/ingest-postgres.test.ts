@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BearerTokens,
-  copySink,
+  openCopySink,
   startApi,
   storeSink,
   type CopySink,
@@ -58,7 +58,10 @@ describe.each(['copy', 'insert'] as const)('ingestion API writing with %s', (met
   beforeAll(async () => {
     db = await freshPostgres();
     store = await Store.open(db.url);
-    copy = method === 'copy' ? copySink(db.url!, storeSink(store), { connections: 4 }) : undefined;
+    copy =
+      method === 'copy'
+        ? await openCopySink(db.url!, storeSink(store), { connections: 4 })
+        : undefined;
     api = await startApi({
       host: '127.0.0.1',
       port: 0,
