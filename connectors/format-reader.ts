@@ -25,6 +25,13 @@ export interface FormatReader {
    * fault that makes the whole file unusable (unreadable, wrong header) throws a SourceError.
    */
   read(file: SourceFile, ctx: ReadContext): AsyncIterable<SourceRecord>;
+  /**
+   * Billing formats whose exports are re-delivered (month-to-date files re-sent daily, a manifest
+   * per refresh): which delivery a file belongs to. Files of one delivery share a key, and keys
+   * sort in the order the deliveries were made; for each billing period, only the rows of the
+   * latest delivery that covers it count. Without it, all files of a source are one delivery.
+   */
+  deliveryOf?(file: SourceFile): string;
 }
 
 export function sourceRef(file: SourceFile, ctx: ReadContext, line: number): SourceRef {

@@ -104,9 +104,10 @@ export async function syncConnector(
       // A delivery with an unreadable file is incomplete: keep the previous one rather than
       // replace whole periods with part of the bill.
       if (collected.failedFiles > 0) continue;
-      const rowPeriods = [...new Set(collected.costRows.map((r) => r.billingPeriodStart))];
-      await options.store.replaceCostRows(key, rowPeriods, collected.costRows);
-      result.costRows += collected.costRows.length;
+      const rows = latestDeliveries(reader, files, collected.costRows);
+      const rowPeriods = [...new Set(rows.map((r) => r.billingPeriodStart))];
+      await options.store.replaceCostRows(key, source.name, rowPeriods, rows);
+      result.costRows += rows.length;
     } else if (reader.role === 'usage') {
       for (let i = 0; i < collected.events.length; i += EVENT_BATCH) {
         const batch = collected.events.slice(i, i + EVENT_BATCH);
@@ -133,6 +134,20 @@ export async function syncConnector(
   result.accountsSeen = [...accounts].sort();
   result.billingPeriods = [...periods].sort();
   return result;
+}
+
+/** For each billing period, the rows of the latest delivery that covers it; older ones are superseded. */
+function latestDeliveries(reader: FormatReader, files: SourceFile[], rows: CostRow[]): CostRow[] {
+  if (!reader.deliveryOf) return rows;
+  const deliveryOfFile = new Map(files.map((f) => [f.name, reader.deliveryOf!(f)]));
+  const delivery = (row: CostRow) => deliveryOfFile.get(row.source.file) ?? '';
+  const latest = new Map<string, string>();
+  for (const row of rows) {
+    const seen = latest.get(row.billingPeriodStart);
+    if (seen === undefined || delivery(row) > seen)
+      latest.set(row.billingPeriodStart, delivery(row));
+  }
+  return rows.filter((row) => delivery(row) === latest.get(row.billingPeriodStart));
 }
 
 function displayPath(file: string): string {
@@ -166,9 +181,11 @@ async function readAll(
   const eventIds = new Set<string>();
 
   for (const file of files) {
+    // A line item repeats across deliveries by design; within one it is a duplicate.
+    const delivery = reader.deliveryOf?.(file) ?? '';
     try {
       for await (const record of reader.read(file, ctx)) {
-        take(record, out, costIds, eventIds);
+        take(record, out, costIds, eventIds, delivery);
       }
     } catch (err) {
       if (!(err instanceof SourceError)) throw err;
@@ -188,10 +205,12 @@ function take(
   out: Collected,
   costIds: Map<string, Quarantined['source']>,
   eventIds: Set<string>,
+  delivery: string,
 ): void {
   switch (record.kind) {
     case 'cost': {
-      const first = costIds.get(record.row.id);
+      const id = `${delivery}\u0000${record.row.id}`;
+      const first = costIds.get(id);
       if (first) {
         out.quarantined.push({
           source: record.row.source,
@@ -200,7 +219,7 @@ function take(
         });
         return;
       }
-      costIds.set(record.row.id, record.row.source);
+      costIds.set(id, record.row.source);
       out.costRows.push(record.row);
       return;
     }

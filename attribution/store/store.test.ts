@@ -54,7 +54,12 @@ describe.each(BACKENDS)('store on %s', (backend) => {
   it('keeps money exact to the last decimal the bill carries', async () => {
     db = await freshDatabase(backend);
     store = await Store.open(db.url);
-    await store.replaceCostRows('aws', ['2026-10-01T00:00:00Z'], [costRow('a', '0.1234567891')]);
+    await store.replaceCostRows(
+      'aws',
+      'cur',
+      ['2026-10-01T00:00:00Z'],
+      [costRow('a', '0.1234567891')],
+    );
     const [row] = await store.costRows(['aws']);
     expect(row).toEqual(costRow('a', '0.1234567891'));
   });
@@ -62,9 +67,10 @@ describe.each(BACKENDS)('store on %s', (backend) => {
   it('replaces a re-delivered billing period instead of adding to it', async () => {
     db = await freshDatabase(backend);
     store = await Store.open(db.url);
-    await store.replaceCostRows('aws', ['2026-10-01T00:00:00Z'], [costRow('a', '1')]);
-    await store.replaceCostRows('aws', ['2026-10-01T00:00:00Z'], [costRow('a', '2')]);
-    expect((await store.costRows(['aws'])).map((r) => r.billedCost)).toEqual(['2']);
+    await store.replaceCostRows('aws', 'cur', ['2026-10-01T00:00:00Z'], [costRow('a', '1')]);
+    await store.replaceCostRows('aws', 'focus', ['2026-10-01T00:00:00Z'], [costRow('b', '5')]);
+    await store.replaceCostRows('aws', 'cur', ['2026-10-01T00:00:00Z'], [costRow('a', '2')]);
+    expect((await store.costRows(['aws'])).map((r) => r.billedCost)).toEqual(['2', '5']);
   });
 
   it('stores an event once however often it arrives', async () => {

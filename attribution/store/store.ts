@@ -34,15 +34,20 @@ export class Store {
   }
 
   /**
-   * Replaces everything a connector holds for the given billing periods with `rows`: a re-delivered
-   * export supersedes the previous delivery instead of adding to it.
+   * Replaces everything one source of a connector holds for the given billing periods with `rows`:
+   * a re-delivered export supersedes the previous delivery instead of adding to it.
    */
-  async replaceCostRows(connector: string, periodStarts: string[], rows: CostRow[]): Promise<void> {
+  async replaceCostRows(
+    connector: string,
+    source: string,
+    periodStarts: string[],
+    rows: CostRow[],
+  ): Promise<void> {
     await this.sql.transaction(async (tx) => {
       await tx.query(
         `DELETE FROM cost_rows
-          WHERE connector = $1 AND billing_period_start = ANY($2::timestamptz[])`,
-        [connector, periodStarts],
+          WHERE connector = $1 AND source = $2 AND billing_period_start = ANY($3::timestamptz[])`,
+        [connector, source, periodStarts],
       );
       for (const batch of batches(rows)) {
         await tx.query(
@@ -52,7 +57,7 @@ export class Store {
                   r.charge_period_end, r.charge_category, r.charge_type, r.service_name,
                   r.usage_type, r.region, r.resource_id, r.model, r.token_class, r.quantity,
                   r.unit, r.billed_cost, r.currency, r.principal, coalesce(r.tags, '{}'),
-                  r.effective_cost, r.list_cost
+                  r.effective_cost, r.list_cost, $3
              FROM jsonb_to_recordset($2::jsonb) AS r(
                   id text, file text, line int, provider text, billing_account_id text,
                   sub_account_id text, billing_period_start timestamptz,
@@ -62,7 +67,7 @@ export class Store {
                   token_class text, quantity numeric, unit text, billed_cost numeric,
                   currency text, principal text, tags jsonb, effective_cost numeric,
                   list_cost numeric)`,
-          [connector, JSON.stringify(batch.map(costRowRecord))],
+          [connector, JSON.stringify(batch.map(costRowRecord)), source],
         );
       }
     });
@@ -156,7 +161,7 @@ export class Store {
               effective_cost::text AS effective_cost, list_cost::text AS list_cost
          FROM cost_rows
         WHERE connector = ANY($1::text[])
-        ORDER BY connector, charge_period_start, id`,
+        ORDER BY connector, source, charge_period_start, id`,
       [connectors],
     );
     return rows.map(fromCostRowRecord);
