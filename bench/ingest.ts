@@ -3,17 +3,17 @@
 // see the same machine. After each API round every event is counted: none may be lost or doubled.
 // Both of the API's write methods run: COPY (its default) and the store's multi-row INSERT.
 // ARGMIN_BENCH_INGEST_EVENTS sets the events per round.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { copyPlan, USAGE_EVENTS_COLUMNS_SQL } from '../api/index.js';
 import type { UsageEvent } from '../attribution/index.js';
+import { spawnApi } from '../test/api/spawn-api.js';
 import { freshPostgres } from '../test/databases.js';
 
 const EVENTS = Number(process.env.ARGMIN_BENCH_INGEST_EVENTS ?? 100_000);
@@ -23,7 +23,6 @@ const CLIENT_CONCURRENCY = 16;
 const WRITE_METHODS = ['copy', 'insert'] as const;
 const TARGET_SHARE_OF_COPY = 0.3;
 const TOKEN = 'bench0bench0bench0bench0bench0be';
-const ENTRY = new URL('../test/api/api-process.ts', import.meta.url).pathname;
 
 interface ApiRound {
   seconds: number;
@@ -48,7 +47,7 @@ export async function run(): Promise<void> {
     }
     const addresses = new Map<string, string>();
     for (const method of WRITE_METHODS) {
-      const started = await startServer(db.url!, join(dir, 'tokens'), method);
+      const started = await spawnApi(db.url!, join(dir, 'tokens'), ['--write-method', method]);
       servers.push(started.child);
       addresses.set(method, started.address);
     }
@@ -129,29 +128,6 @@ function makeEvents(n: number): UsageEvent[] {
     service: services[i % services.length]!,
     attributes: { feature: `feature-${i % 12}`, environment: 'production' },
   }));
-}
-
-async function startServer(
-  databaseUrl: string,
-  tokenFile: string,
-  method: string,
-): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...['--import', 'tsx', ENTRY, '--listen', '127.0.0.1:0', '--token-file', tokenFile],
-      ...['--write-method', method],
-    ],
-    { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const record = JSON.parse(line) as { msg?: string; address?: string };
-    if (record.msg === 'ingestion api listening') {
-      child.stdout!.resume();
-      return { child, address: record.address! };
-    }
-  }
-  throw new Error(`argmin api exited (${child.exitCode}) before it listened`);
 }
 
 /** Posts every body, CLIENT_CONCURRENCY at a time, retrying a 503 after its Retry-After. */

@@ -1,17 +1,16 @@
 // `argmin api` killed with SIGKILL in the middle of a load, then started again on the same
 // database: every event it acknowledged is there exactly once, and retrying what it did not
 // acknowledge leaves nothing lost and nothing doubled.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freshPostgres, type TestDatabase } from '../databases.js';
+import { spawnApi, type ApiProcess } from './spawn-api.js';
 
 const TOKEN = '9b8e7d6c5b4a39281706f5e4d3c2b1a0';
-const ENTRY = new URL('./api-process.ts', import.meta.url).pathname;
 const BATCH_EVENTS = 50;
 
 let db: TestDatabase;
@@ -29,19 +28,10 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** Starts `argmin api` and resolves with its address once it listens. */
-async function startProcess(): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', ENTRY, '--listen', '127.0.0.1:0', '--token-file', join(dir, 'tokens')],
-    { env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  children.push(child);
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const record = JSON.parse(line) as { msg?: string; address?: string };
-    if (record.msg === 'ingestion api listening') return { child, address: record.address! };
-  }
-  throw new Error(`argmin api exited (${child.exitCode}) before it listened`);
+async function startProcess(): Promise<ApiProcess> {
+  const started = await spawnApi(db.url!, join(dir, 'tokens'));
+  children.push(started.child);
+  return started;
 }
 
 function batch(name: string): string {
