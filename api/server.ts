@@ -115,7 +115,7 @@ function routes(app: FastifyInstance, ctx: RouteContext): void {
         if (token === undefined) {
           throw new ApiError('UNAUTHENTICATED', 'a valid bearer token is required');
         }
-        request.log = request.log.child({ token });
+        request.log = request.log.child({ tokenName: token });
       },
     },
     async (request) => {
