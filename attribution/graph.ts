@@ -22,6 +22,7 @@ import {
   SOURCE_PATH_ANNOTATION,
   type ClusterState,
   type CostCenter,
+  type Namespace,
   type Origin,
   type RepositorySpec,
   type Workload,
@@ -58,14 +59,11 @@ export class AttributionGraph {
   readonly problems: GraphProblem[] = [];
   private readonly weights: Record<EvidenceKind, string>;
   private readonly costCenters: Map<string, CostCenter>;
-  private readonly workloads = new Map<string, Workload>();
-  private readonly workloadsBySa = new Map<string, Workload[]>();
-  /** Service accounts by the cloud identity their pods assume: IRSA, GKE and Azure. */
-  private readonly saByCloudIdentity = new Map<string, { serviceAccount: string; why: string }[]>();
-  private readonly namespaceByName;
   private readonly repositories: RepositorySpec[];
   private readonly people: People;
-  private readonly serviceTargets = new Map<string, ServiceTarget | null>();
+  /** The moments the cluster changed, ascending: each starts a new snapshot of it. */
+  private readonly changePoints: string[];
+  private readonly snapshots = new Map<number, Snapshot>();
 
   constructor(private readonly inputs: GraphInputs) {
     const { state } = inputs;
@@ -74,36 +72,38 @@ export class AttributionGraph {
       a.metadata.name.localeCompare(b.metadata.name),
     );
     this.costCenters = new Map(sortedCcs.map((cc) => [cc.metadata.name, cc]));
-    this.namespaceByName = new Map(state.namespaces.map((ns) => [ns.metadata.name, ns]));
     this.repositories = state.policies.flatMap((p) => p.spec.repositories ?? []);
     this.people = new People(inputs.people, inputs.groups, sortedCcs, this.weights);
 
-    for (const w of state.workloads) {
-      const ref = `${w.metadata.namespace}/${w.metadata.name}`;
-      this.workloads.set(ref, w);
-      const sa = `${w.metadata.namespace}/${w.serviceAccountName}`;
-      this.workloadsBySa.set(sa, [...(this.workloadsBySa.get(sa) ?? []), w]);
-    }
-    for (const sa of state.serviceAccounts) {
-      const serviceAccount = `${sa.metadata.namespace}/${sa.metadata.name}`;
-      for (const { key, why } of workloadIdentityBindings(sa.metadata.annotations)) {
-        const list = this.saByCloudIdentity.get(key) ?? [];
-        this.saByCloudIdentity.set(key, [...list, { serviceAccount, why }]);
-      }
-    }
+    const versioned = [...state.workloads, ...state.namespaces, ...state.serviceAccounts];
+    const since = versioned.map((o) => o.metadata.since).filter((t): t is string => !!t);
+    this.changePoints = [...new Set(since)].sort();
     this.checkReferences();
   }
 
-  /** The strongest path from a request to a CostCenter, or the service alone when that is all. */
-  resolveEvent(event: UsageEvent): Attribution | null {
-    return this.resolveCaller(event.identity ?? {}, event.service);
+  /**
+   * Which snapshot of the cluster holds at a moment: how many changes had happened by then. The
+   * present when `at` is not given.
+   */
+  epochOf(at?: string): number {
+    if (at === undefined) return this.changePoints.length;
+    let epoch = 0;
+    while (epoch < this.changePoints.length && this.changePoints[epoch]! <= at) epoch++;
+    return epoch;
   }
 
-  resolveCaller(identity: CallerIdentity, service?: string): Attribution | null {
-    const candidates: Attribution[] = [];
+  /** The strongest path from a request to a CostCenter, with the cluster as it was at the time. */
+  resolveEvent(event: UsageEvent): Attribution | null {
+    return this.resolveCaller(event.identity ?? {}, event.service, event.timestamp);
+  }
 
-    for (const hop of this.servicesOf(identity, service)) {
-      const target = this.serviceTarget(hop.workload);
+  /** The strongest path from a caller to a CostCenter, or the service alone when that is all. */
+  resolveCaller(identity: CallerIdentity, service?: string, at?: string): Attribution | null {
+    const candidates: Attribution[] = [];
+    const snapshot = this.snapshot(this.epochOf(at));
+
+    for (const hop of this.servicesOf(snapshot, identity, service)) {
+      const target = this.serviceTarget(snapshot, hop.workload);
       const ref = `${hop.workload.metadata.namespace}/${hop.workload.metadata.name}`;
       const person = this.personOf(identity)?.person.userName ?? null;
       candidates.push({
@@ -141,28 +141,69 @@ export class AttributionGraph {
     return null;
   }
 
-  private servicesOf(identity: CallerIdentity, service?: string) {
+  /** The cluster as it was in one epoch: each object's latest version by then. */
+  private snapshot(epoch: number): Snapshot {
+    const cached = this.snapshots.get(epoch);
+    if (cached) return cached;
+    const { state } = this.inputs;
+    const holds = (o: { metadata: { since?: string | null } }) =>
+      !o.metadata.since || this.changePoints.indexOf(o.metadata.since) < epoch;
+    const latest = <
+      T extends { metadata: { name: string; namespace?: string; since?: string | null } },
+    >(
+      objects: T[],
+    ) => {
+      const byKey = new Map<string, T>();
+      for (const o of objects)
+        if (holds(o)) byKey.set(`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o);
+      return [...byKey.values()];
+    };
+
+    const snapshot: Snapshot = {
+      workloads: new Map(),
+      workloadsBySa: new Map(),
+      saByCloudIdentity: new Map(),
+      namespaceByName: new Map(latest(state.namespaces).map((ns) => [ns.metadata.name, ns])),
+      serviceTargets: new Map(),
+    };
+    for (const w of latest(state.workloads)) {
+      snapshot.workloads.set(`${w.metadata.namespace}/${w.metadata.name}`, w);
+      const sa = `${w.metadata.namespace}/${w.serviceAccountName}`;
+      snapshot.workloadsBySa.set(sa, [...(snapshot.workloadsBySa.get(sa) ?? []), w]);
+    }
+    for (const sa of latest(state.serviceAccounts)) {
+      const serviceAccount = `${sa.metadata.namespace}/${sa.metadata.name}`;
+      for (const { key, why } of workloadIdentityBindings(sa.metadata.annotations)) {
+        const list = snapshot.saByCloudIdentity.get(key) ?? [];
+        snapshot.saByCloudIdentity.set(key, [...list, { serviceAccount, why }]);
+      }
+    }
+    this.snapshots.set(epoch, snapshot);
+    return snapshot;
+  }
+
+  private servicesOf(s: Snapshot, identity: CallerIdentity, service?: string) {
     const hops: { workload: Workload; edge: Edge }[] = [];
-    const named = service ? this.workloads.get(service) : undefined;
+    const named = service ? s.workloads.get(service) : undefined;
     if (named)
       hops.push({ workload: named, edge: edge('1', `request names its service ${service}`) });
 
     const sa = identity.serviceAccount ?? spiffeServiceAccount(identity.spiffeId);
-    for (const w of sa ? (this.workloadsBySa.get(sa) ?? []) : []) {
-      const share = this.workloadsBySa.get(sa!)!.length;
+    for (const w of sa ? (s.workloadsBySa.get(sa) ?? []) : []) {
+      const share = s.workloadsBySa.get(sa!)!.length;
       const strength = new Money(1).dividedBy(share);
       hops.push({ workload: w, edge: edge(strength, `request from serviceaccount ${sa}`) });
     }
 
     const federated = gkeFederatedServiceAccount(identity.gcpPrincipal);
     const bindings = [
-      ...cloudIdentityKeys(identity).flatMap((key) => this.saByCloudIdentity.get(key) ?? []),
+      ...cloudIdentityKeys(identity).flatMap((key) => s.saByCloudIdentity.get(key) ?? []),
       ...(federated
         ? [{ serviceAccount: federated, why: `GKE workload identity ${identity.gcpPrincipal}` }]
         : []),
     ];
     for (const { serviceAccount: saRef, why } of bindings) {
-      const runners = this.workloadsBySa.get(saRef) ?? [];
+      const runners = s.workloadsBySa.get(saRef) ?? [];
       for (const w of runners) {
         const strength = new Money(this.weights.workloadIdentity).dividedBy(runners.length);
         hops.push({ workload: w, edge: edge(strength, `${why}, serviceaccount ${saRef}`) });
@@ -181,20 +222,20 @@ export class AttributionGraph {
   }
 
   /** The strongest evidence tying a workload to a CostCenter, computed once per workload. */
-  private serviceTarget(w: Workload): ServiceTarget | null {
+  private serviceTarget(s: Snapshot, w: Workload): ServiceTarget | null {
     const ref = `${w.metadata.namespace}/${w.metadata.name}`;
-    if (this.serviceTargets.has(ref)) return this.serviceTargets.get(ref)!;
+    if (s.serviceTargets.has(ref)) return s.serviceTargets.get(ref)!;
     const found = [
       this.byWorkloadAnnotation(w),
-      this.byNamespaceAnnotation(w),
-      ...this.bySelectors(w),
+      this.byNamespaceAnnotation(s, w),
+      ...this.bySelectors(s, w),
       this.byCodeowners(w),
     ].filter((t): t is ServiceTarget => t !== null);
     let best: ServiceTarget | null = null;
     for (const t of found) {
       if (!best || pathConfidence(t.edges).greaterThan(pathConfidence(best.edges))) best = t;
     }
-    this.serviceTargets.set(ref, best);
+    s.serviceTargets.set(ref, best);
     return best;
   }
 
@@ -203,24 +244,24 @@ export class AttributionGraph {
       w.metadata.annotations[COST_CENTER_ANNOTATION] ?? w.podAnnotations[COST_CENTER_ANNOTATION];
     const cc = name ? this.costCenters.get(name) : undefined;
     if (!cc) return null;
-    const why = `${COST_CENTER_ANNOTATION}=${name} on ${w.kind} ${w.metadata.namespace}/${w.metadata.name} (${at(w.origin)})`;
+    const why = `${COST_CENTER_ANNOTATION}=${name} on ${w.kind} ${w.metadata.namespace}/${w.metadata.name} (${at(w.origin)})${since(w)}`;
     return this.target(cc, null, this.weights.workloadAnnotation, why);
   }
 
-  private byNamespaceAnnotation(w: Workload): ServiceTarget | null {
-    const ns = this.namespaceByName.get(w.metadata.namespace);
+  private byNamespaceAnnotation(s: Snapshot, w: Workload): ServiceTarget | null {
+    const ns = s.namespaceByName.get(w.metadata.namespace);
     const name = ns?.metadata.annotations[COST_CENTER_ANNOTATION];
     const cc = name ? this.costCenters.get(name) : undefined;
     if (!ns || !cc) return null;
-    const why = `${COST_CENTER_ANNOTATION}=${name} on Namespace ${ns.metadata.name} (${at(ns.origin)})`;
+    const why = `${COST_CENTER_ANNOTATION}=${name} on Namespace ${ns.metadata.name} (${at(ns.origin)})${since(ns)}`;
     return this.target(cc, null, this.weights.namespaceAnnotation, why);
   }
 
-  private bySelectors(w: Workload): ServiceTarget[] {
+  private bySelectors(s: Snapshot, w: Workload): ServiceTarget[] {
     const ns = w.metadata.namespace;
     const nsLabels = {
       'kubernetes.io/metadata.name': ns,
-      ...(this.namespaceByName.get(ns)?.metadata.labels ?? {}),
+      ...(s.namespaceByName.get(ns)?.metadata.labels ?? {}),
     };
     const labels = { ...w.podLabels, ...w.metadata.labels };
     const found: ServiceTarget[] = [];
@@ -302,6 +343,21 @@ export class AttributionGraph {
     }
     for (const cc of state.costCenters) check(cc.origin, ['spec', 'parent'], cc.spec.parent);
   }
+}
+
+/** What holds in one epoch of the cluster, and the service targets found in it. */
+interface Snapshot {
+  workloads: Map<string, Workload>;
+  workloadsBySa: Map<string, Workload[]>;
+  /** Service accounts by the cloud identity their pods assume: IRSA, GKE and Azure. */
+  saByCloudIdentity: Map<string, { serviceAccount: string; why: string }[]>;
+  namespaceByName: Map<string, Namespace>;
+  serviceTargets: Map<string, ServiceTarget | null>;
+}
+
+/** When an object's present version began to hold, for evidence that says so. */
+function since(o: { metadata: { since?: string | null } }): string {
+  return o.metadata.since ? ` since ${o.metadata.since}` : '';
 }
 
 function nobody(): Attribution {

@@ -220,3 +220,51 @@ describe('cost views', () => {
     expect(total(effective)).toBe('7');
   });
 });
+
+describe('the graph over time', () => {
+  const changing = emptyClusterState();
+  addObject(
+    changing,
+    {
+      apiVersion: 'argmin.io/v1alpha1',
+      kind: 'CostCenter',
+      metadata: { name: 'search' },
+      spec: {},
+    },
+    origin,
+  );
+  const ranker = (annotations: Record<string, string>) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'ranker', namespace: 'search', annotations },
+    spec: { template: { spec: { serviceAccountName: 'ranker' } } },
+  });
+  addObject(changing, ranker({}), origin);
+  addObject(changing, ranker({ 'argmin.io/cost-center': 'search' }), origin);
+  changing.workloads[1]!.metadata.since = '2026-10-03T12:00:00Z';
+  const timeGraph = new AttributionGraph({
+    state: changing,
+    people: [],
+    groups: [],
+    codeowners: new Map(),
+  });
+
+  it('splits a day of spend at the moment an annotation was added', () => {
+    const events = [
+      event('before', 1000, { timestamp: '2026-10-03T10:00:00Z' }),
+      event('after', 3000, { timestamp: '2026-10-03T14:00:00Z' }),
+    ];
+    const allocations = reconcile({
+      rows: [row('Usage', '8')],
+      events,
+      graph: timeGraph,
+      normalizeModel,
+    });
+    const byCenter = Object.fromEntries(
+      allocations.map((a) => [String(a.attribution.costCenter), moneyText(a.cost)]),
+    );
+    expect(byCenter).toEqual({ search: '6', null: '2' });
+    const evidence = allocations.find((a) => a.attribution.costCenter)!.attribution.edges;
+    expect(evidence.at(-1)?.evidence).toContain('since 2026-10-03T12:00:00Z');
+  });
+});

@@ -88,7 +88,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
       continue;
     }
     if (row.principal) {
-      const caller = graph.resolveCaller(principalIdentity(row));
+      const caller = graph.resolveCaller(principalIdentity(row), undefined, row.chargePeriodStart);
       if (caller?.costCenter) {
         const attribution = {
           ...caller,
@@ -178,7 +178,9 @@ function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution 
   const byCaller = new Map<string, string>();
   for (const event of inputs.events) {
     if (!event.model) continue;
-    const caller = JSON.stringify([event.identity ?? {}, event.service ?? null]);
+    // The same caller may land elsewhere after the cluster changed: key by the epoch too.
+    const epoch = inputs.graph.epochOf(event.timestamp);
+    const caller = JSON.stringify([event.identity ?? {}, event.service ?? null, epoch]);
     let key = byCaller.get(caller);
     if (key === undefined) {
       const resolved = inputs.graph.resolveEvent(event);
