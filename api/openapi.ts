@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description served at /openapi.json. The event schema mirrors the one gate in
-// attribution's event schema, bounds included; a test holds the two to each other.
-import { EVENT_LIMITS } from '../attribution/index.js';
+// attribution's event schema, bounds included: its fields are typed against the model, and a test
+// holds its bounds to the gate's.
+import { EVENT_LIMITS, type CallerIdentity, type UsageEvent } from '../attribution/index.js';
 import type { ApiErrorCode } from './errors.js';
 import { NDJSON_MEDIA_TYPE } from './event-batch.js';
 
@@ -18,70 +19,82 @@ const tokens = (description: string) => ({
   description: `${description} Leave it out when unknown: absent is never zero.`,
 });
 
+const identityProperties = {
+  serviceAccount: { ...text, pattern: WORKLOAD_REF, description: 'namespace/name' },
+  spiffeId: text,
+  apiKeyId: text,
+  user: { ...text, description: 'A SCIM userName or email.' },
+  awsPrincipal: { ...text, description: 'An IAM user or STS assumed-role ARN.' },
+  gcpPrincipal: {
+    ...text,
+    description: 'A Google service account email, a workload identity principal, or an email.',
+  },
+  azurePrincipal: {
+    ...text,
+    description: 'An Entra ID application (client) id or object id, or a user principal name.',
+  },
+} satisfies Record<keyof CallerIdentity, object>;
+
+const eventProperties = {
+  requestId: {
+    ...text,
+    maxLength: EVENT_LIMITS.requestIdLength,
+    description: 'Unique per call; the idempotency key. A repeat is stored once.',
+  },
+  timestamp: {
+    type: 'string',
+    format: 'date-time',
+    description:
+      `RFC 3339 with a time zone; when the call started. Not after the receiver's clock plus ` +
+      `${EVENT_LIMITS.futureSkewMs / 1000} s, not before ${EVENT_LIMITS.earliestTimestamp}.`,
+  },
+  provider: { type: 'string', enum: ['aws', 'gcp', 'azure', 'openai', 'anthropic', 'other'] },
+  model: { ...text, description: 'As the provider names it.' },
+  inputTokens: tokens('Input not served from a cache.'),
+  cacheReadTokens: tokens('Input served from a prompt cache.'),
+  cacheWriteTokens: tokens('Input written to a prompt cache.'),
+  outputTokens: tokens('All generated tokens, reasoning included.'),
+  reasoningTokens: tokens('The reasoning share of outputTokens; no more than outputTokens.'),
+  cost: {
+    type: 'string',
+    pattern: '^\\d{1,20}(\\.\\d{1,20})?$',
+    description: 'Decimal string in the bill currency; estimated from the price book if absent.',
+  },
+  latencyMs: { type: 'number', minimum: 0, maximum: 2_147_483_647 },
+  status: { type: 'string', enum: ['ok', 'error'] },
+  identity: {
+    type: 'object',
+    description: 'Who called.',
+    additionalProperties: false,
+    properties: identityProperties,
+  },
+  service: { ...text, pattern: WORKLOAD_REF, description: 'The workload, namespace/name.' },
+  account: { ...text, description: 'The cloud account that served the call.' },
+  region: text,
+  attributes: {
+    type: 'object',
+    description:
+      'A small map of strings, kept as metadata. Keys that name content (prompt, messages, ' +
+      'completion, ...) are refused.',
+    maxProperties: EVENT_LIMITS.attributeCount,
+    propertyNames: {
+      maxLength: EVENT_LIMITS.attributeKeyLength,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]*$',
+    },
+    additionalProperties: {
+      type: 'string',
+      minLength: 1,
+      maxLength: EVENT_LIMITS.attributeValueLength,
+    },
+  },
+} satisfies Record<keyof UsageEvent, object>;
+
 const usageEvent = {
   type: 'object',
   description: 'One AI call. Metadata only: there is no field for prompt or completion content.',
   additionalProperties: false,
   required: ['requestId', 'timestamp', 'provider'],
-  properties: {
-    requestId: {
-      ...text,
-      maxLength: EVENT_LIMITS.requestIdLength,
-      description: 'Unique per call; the idempotency key. A repeat is stored once.',
-    },
-    timestamp: {
-      type: 'string',
-      format: 'date-time',
-      description:
-        `RFC 3339 with a time zone; when the call started. Not after the receiver's clock plus ` +
-        `${EVENT_LIMITS.futureSkewMs / 1000} s, not before ${EVENT_LIMITS.earliestTimestamp}.`,
-    },
-    provider: { type: 'string', enum: ['aws', 'gcp', 'azure', 'openai', 'anthropic', 'other'] },
-    model: { ...text, description: 'As the provider names it.' },
-    inputTokens: tokens('Input not served from a cache.'),
-    cacheReadTokens: tokens('Input served from a prompt cache.'),
-    cacheWriteTokens: tokens('Input written to a prompt cache.'),
-    outputTokens: tokens('All generated tokens, reasoning included.'),
-    reasoningTokens: tokens('The reasoning share of outputTokens; no more than outputTokens.'),
-    cost: {
-      type: 'string',
-      pattern: '^\\d{1,20}(\\.\\d{1,20})?$',
-      description: 'Decimal string in the bill currency; estimated from the price book if absent.',
-    },
-    latencyMs: { type: 'number', minimum: 0, maximum: 2_147_483_647 },
-    status: { type: 'string', enum: ['ok', 'error'] },
-    identity: {
-      type: 'object',
-      description: 'Who called.',
-      additionalProperties: false,
-      properties: {
-        serviceAccount: { ...text, pattern: WORKLOAD_REF, description: 'namespace/name' },
-        spiffeId: text,
-        apiKeyId: text,
-        user: { ...text, description: 'A SCIM userName or email.' },
-        awsPrincipal: { ...text, description: 'An IAM user or STS assumed-role ARN.' },
-      },
-    },
-    service: { ...text, pattern: WORKLOAD_REF, description: 'The workload, namespace/name.' },
-    account: { ...text, description: 'The cloud account that served the call.' },
-    region: text,
-    attributes: {
-      type: 'object',
-      description:
-        'A small map of strings, kept as metadata. Keys that name content (prompt, messages, ' +
-        'completion, ...) are refused.',
-      maxProperties: EVENT_LIMITS.attributeCount,
-      propertyNames: {
-        maxLength: EVENT_LIMITS.attributeKeyLength,
-        pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]*$',
-      },
-      additionalProperties: {
-        type: 'string',
-        minLength: 1,
-        maxLength: EVENT_LIMITS.attributeValueLength,
-      },
-    },
-  },
+  properties: eventProperties,
 };
 
 export const EXAMPLE_EVENT = {

@@ -260,6 +260,8 @@ describe('probes, metrics and the OpenAPI document', () => {
         apiKeyId: 'key-7',
         user: 'ana.lopez@acme.example',
         awsPrincipal: 'arn:aws:sts::111122223333:assumed-role/ranker/s1',
+        gcpPrincipal: 'ranker@acme-prod.iam.gserviceaccount.com',
+        azurePrincipal: '6f1c2b9e-3d4a-4e8b-9c7d-1a2b3c4d5e6f',
       },
       account: '111122223333',
       region: 'us-east-1',
