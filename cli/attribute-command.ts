@@ -13,11 +13,11 @@ import {
 import {
   connectorKey,
   isAiService,
+  loadCodeowners,
   normalizeModelId,
   readerFor,
   syncConnector,
 } from '../connectors/index.js';
-import { loadCodeowners } from './codeowners-sources.js';
 import { loadManifests, type LoadedManifests } from './manifests.js';
 
 /** Exit code of a run that reported, but refused some of its input. */

@@ -14,3 +14,4 @@ export {
 export { ArgminEventsReader } from './argmin-events.js';
 export { BedrockInvocationLogsReader } from './bedrock-invocation-logs.js';
 export { syncConnector, connectorKey, type SyncOptions, type SyncResult } from './sync.js';
+export { loadCodeowners, type LoadedCodeowners } from './codeowners-sources.js';

@@ -61,8 +61,8 @@ describe('listSourceFiles', () => {
   });
 
   it.each([
-    ['s3://bucket/cur/', 's3'],
-    ['gs://bucket/billing/', 'gs'],
+    ['ftp://example.com/cur/', 'ftp'],
+    ['http://example.com/cur.csv', 'http'],
     ['https://example.com/cur.csv', 'https'],
   ])('rejects %s with SOURCE_SCHEME_UNSUPPORTED naming the scheme', async (url, scheme) => {
     const err = await failure(listSourceFiles(url, base));

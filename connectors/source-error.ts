@@ -7,7 +7,8 @@ export type SourceErrorCode =
   | 'SOURCE_URL_INVALID'
   | 'SOURCE_UNREADABLE'
   | 'SOURCE_MISSING_COLUMN'
-  | 'SOURCE_FORMAT_INVALID';
+  | 'SOURCE_FORMAT_INVALID'
+  | 'SOURCE_CREDENTIALS_INVALID';
 
 export interface SourceErrorContext {
   /** The file or url at fault, as the user can find it. */

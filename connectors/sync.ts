@@ -12,6 +12,7 @@ import type {
   SourceRecord,
   Store,
   UsageEvent,
+  WorkloadBinding,
 } from '../attribution/index.js';
 import type { FormatReader, ReadContext, SourceFile } from './format-reader.js';
 import { listSourceFiles } from './list-source-files.js';
@@ -125,6 +126,7 @@ export async function syncConnector(
         collected.people,
         collected.groups,
       );
+      await options.store.replaceBindings(`${key}/${source.name}`, collected.bindings);
       result.people += collected.people.length;
       result.groups += collected.groups.length;
     }
@@ -160,6 +162,7 @@ interface Collected {
   events: UsageEvent[];
   people: Person[];
   groups: Group[];
+  bindings: WorkloadBinding[];
   quarantined: Quarantined[];
   failedFiles: number;
 }
@@ -174,6 +177,7 @@ async function readAll(
     events: [],
     people: [],
     groups: [],
+    bindings: [],
     quarantined: [],
     failedFiles: 0,
   };
@@ -234,6 +238,9 @@ function take(
       return;
     case 'group':
       out.groups.push(record.group);
+      return;
+    case 'binding':
+      out.bindings.push(record.binding);
       return;
     case 'quarantine':
       out.quarantined.push(record.item);

@@ -13,6 +13,7 @@ import {
 import {
   connectorKey,
   isAiService,
+  loadCodeowners,
   normalizeModelId,
   readerFor,
   syncConnector,
@@ -60,9 +61,7 @@ export class StoreEngine implements AttributionEngine {
         store: this.store,
         state,
         connectors: state.connectors.map(connectorKey),
-        // Missing: CODEOWNERS files are not fetched in the cluster yet, so code-ownership
-        // evidence never applies to spend the operator attributes.
-        codeowners: new Map(),
+        codeowners: (await loadCodeowners(state.policies, () => this.sourcesDir)).byRepository,
         isAiSpend: isAiService,
         normalizeModel: normalizeModelId,
       });

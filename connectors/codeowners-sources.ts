@@ -2,18 +2,27 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AttributionPolicy, OwnershipLookup, Quarantined } from '../attribution/index.js';
-import { listSourceFiles, parseCodeowners, SourceError } from '../connectors/index.js';
+import { parseCodeowners } from './codeowners.js';
+import { listSourceFiles } from './list-source-files.js';
+import { SourceError } from './source-error.js';
 
 export interface LoadedCodeowners {
   byRepository: Map<string, OwnershipLookup>;
   problems: Quarantined[];
 }
 
-export async function loadCodeowners(policies: AttributionPolicy[]): Promise<LoadedCodeowners> {
+/**
+ * Reads each repository's CODEOWNERS; relative `file://` urls resolve against `baseDirOf(policy)`,
+ * by default the folder of the manifest that declared the policy.
+ */
+export async function loadCodeowners(
+  policies: AttributionPolicy[],
+  baseDirOf: (policy: AttributionPolicy) => string = (p) => path.dirname(p.origin.file),
+): Promise<LoadedCodeowners> {
   const loaded: LoadedCodeowners = { byRepository: new Map(), problems: [] };
 
   for (const policy of policies) {
-    const baseDir = path.dirname(policy.origin.file);
+    const baseDir = baseDirOf(policy);
     for (const [index, repo] of (policy.spec.repositories ?? []).entries()) {
       const refuse = (reason: string) =>
         loaded.problems.push({
