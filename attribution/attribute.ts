@@ -68,15 +68,17 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
     end: rows.map((r) => r.billingPeriodEnd).reduce((a, b) => (a > b ? a : b)),
   };
 
-  const [events, people, groups] = await Promise.all([
+  const [events, people, groups, bindings] = await Promise.all([
     store.usageEvents(period.start, period.end),
     store.people(),
     store.groups(),
+    store.bindings(),
   ]);
   const graph = new AttributionGraph({
     state: options.state,
     people,
     groups,
+    bindings,
     codeowners: options.codeowners,
     weights: options.weights,
   });

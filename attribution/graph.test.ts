@@ -261,3 +261,40 @@ describe('workload identity on other clouds', () => {
     },
   );
 });
+
+describe('workload identity stated by an inventory', () => {
+  const state = cluster([
+    costCenter('search'),
+    deployment('search', 'ranker', { 'argmin.io/cost-center': 'search' }),
+  ]);
+  const binding = {
+    provider: 'aws' as const,
+    principal: 'arn:aws:iam::111122223333:role/eks/ranker-bedrock',
+    serviceAccount: 'search/ranker',
+    evidence: 'EKS Pod Identity association a-0123 on cluster prod',
+    source: { connector: 'finops/aws', file: 'pod-identity.json', line: 4 },
+  };
+  const caller = {
+    awsPrincipal: 'arn:aws:sts::111122223333:assumed-role/ranker-bedrock/eks-prod-ranker-7f9',
+  };
+
+  it('finds the service of a Pod Identity role that no ServiceAccount annotation names', () => {
+    const g = new AttributionGraph({
+      state,
+      people: [],
+      groups: [],
+      codeowners: new Map(),
+      bindings: [binding],
+    });
+    const found = g.resolveCaller(caller);
+    expect(found?.service).toBe('search/ranker');
+    expect(found?.costCenter).toBe('search');
+    expect(pathConfidence(found!.edges).toNumber()).toBeCloseTo(0.855, 6);
+    expect(found!.edges[0]!.evidence).toContain('pod-identity.json:4');
+  });
+
+  it('finds no service for the same caller without the binding', () => {
+    const g = new AttributionGraph({ state, people: [], groups: [], codeowners: new Map() });
+    expect(g.resolveCaller(caller)?.service ?? null).toBeNull();
+  });
+});

@@ -11,7 +11,7 @@ import {
   type EvidenceKind,
 } from './evidence.js';
 import { Money } from './money.js';
-import type { CallerIdentity, Group, Person, UsageEvent } from './model.js';
+import type { CallerIdentity, Group, Person, UsageEvent, WorkloadBinding } from './model.js';
 import { People, teamKey } from './people.js';
 import {
   COST_CENTER_ANNOTATION,
@@ -42,6 +42,8 @@ export interface GraphInputs {
   /** CODEOWNERS by repository name, as AttributionPolicy names them. */
   codeowners: Map<string, OwnershipLookup>;
   weights?: Partial<Record<EvidenceKind, string>>;
+  /** Service accounts bound to cloud roles by an inventory: weighed like IRSA annotations. */
+  bindings?: WorkloadBinding[];
 }
 
 /** Something in the cluster state that points nowhere, e.g. an annotation naming no CostCenter. */
@@ -177,6 +179,19 @@ export class AttributionGraph {
         const list = snapshot.saByCloudIdentity.get(key) ?? [];
         snapshot.saByCloudIdentity.set(key, [...list, { serviceAccount, why }]);
       }
+    }
+    for (const binding of this.inputs.bindings ?? []) {
+      const role = roleKey(binding.principal);
+      if (!role) continue;
+      const key = `aws:${role}`;
+      const list = snapshot.saByCloudIdentity.get(key) ?? [];
+      // An annotation stating the same binding is the same evidence, not a second path.
+      if (list.some((b) => b.serviceAccount === binding.serviceAccount)) continue;
+      const why = `${binding.evidence} (${binding.source.file}:${binding.source.line})`;
+      snapshot.saByCloudIdentity.set(key, [
+        ...list,
+        { serviceAccount: binding.serviceAccount, why },
+      ]);
     }
     this.snapshots.set(epoch, snapshot);
     return snapshot;

@@ -135,6 +135,22 @@ export interface Group {
   source: SourceRef;
 }
 
+/**
+ * A cloud identity that a Kubernetes service account's pods assume, as an identity inventory states
+ * it rather than an annotation on the ServiceAccount: an EKS Pod Identity association, or an IAM
+ * trust policy that lets exactly one service account assume a role.
+ */
+export interface WorkloadBinding {
+  provider: 'aws';
+  /** The IAM role ARN the pods assume. */
+  principal: string;
+  /** `namespace/name` of the service account. */
+  serviceAccount: string;
+  /** What states the binding, for explanations (the association id, the trust policy's role). */
+  evidence: string;
+  source: SourceRef;
+}
+
 /** An input that could not be accepted: kept and counted, never skipped in silence. */
 export interface Quarantined {
   source: SourceRef;
@@ -149,4 +165,5 @@ export type SourceRecord =
   | { kind: 'usage'; event: UsageEvent }
   | { kind: 'person'; person: Person }
   | { kind: 'group'; group: Group }
+  | { kind: 'binding'; binding: WorkloadBinding }
   | { kind: 'quarantine'; item: Quarantined };

@@ -82,6 +82,25 @@ describe.each(BACKENDS)('store on %s', (backend) => {
     expect(events).toEqual([event]);
   });
 
+  it("replaces an inventory's workload bindings with its fresh read, leaving others alone", async () => {
+    db = await freshDatabase(backend);
+    store = await Store.open(db.url);
+    const binding = (serviceAccount: string, inventory: string) => ({
+      provider: 'aws' as const,
+      principal: 'arn:aws:iam::111122223333:role/ranker',
+      serviceAccount,
+      evidence: 'EKS Pod Identity association a-1',
+      source: { connector: inventory, file: 'pod-identity.json', line: 3 },
+    });
+    await store.replaceBindings('aws/iam', [binding('search/ranker', 'aws/iam')]);
+    await store.replaceBindings('aws/eks', [binding('search/old', 'aws/eks')]);
+    await store.replaceBindings('aws/eks', [binding('search/new', 'aws/eks')]);
+    expect(await store.bindings()).toEqual([
+      binding('search/new', 'aws/eks'),
+      binding('search/ranker', 'aws/iam'),
+    ]);
+  });
+
   it('migrates an already migrated database without change', async () => {
     db = await freshDatabase(backend);
     store = await Store.open(db.url);

@@ -10,6 +10,7 @@ import type {
   UsageStatus,
   Provider,
   ChargeCategory,
+  WorkloadBinding,
 } from '../model.js';
 import { migrate } from './migrate.js';
 import { connect, type Sql } from './sql.js';
@@ -134,6 +135,43 @@ export class Store {
         );
       }
     });
+  }
+
+  /** Replaces the workload-identity bindings an identity inventory states with a fresh read. */
+  async replaceBindings(inventory: string, bindings: WorkloadBinding[]): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await tx.query('DELETE FROM workload_bindings WHERE inventory = $1', [inventory]);
+      for (const batch of batches(bindings)) {
+        await tx.query(
+          `INSERT INTO workload_bindings
+           SELECT $1, b.provider, b.principal, b."serviceAccount", b.evidence,
+                  b.source->>'file', (b.source->>'line')::int
+             FROM jsonb_to_recordset($2::jsonb) AS b(
+                  provider text, principal text, "serviceAccount" text, evidence text,
+                  source jsonb)
+           ON CONFLICT (inventory, provider, principal, service_account) DO NOTHING`,
+          [inventory, JSON.stringify(batch)],
+        );
+      }
+    });
+  }
+
+  async bindings(): Promise<WorkloadBinding[]> {
+    const rows = await this.sql.query<Record<string, unknown>>(
+      `SELECT inventory, provider, principal, service_account, evidence, source_file, source_line
+         FROM workload_bindings ORDER BY inventory, principal, service_account`,
+    );
+    return rows.map((r) => ({
+      provider: r.provider as WorkloadBinding['provider'],
+      principal: String(r.principal),
+      serviceAccount: String(r.service_account),
+      evidence: String(r.evidence),
+      source: {
+        connector: String(r.inventory),
+        file: String(r.source_file),
+        line: Number(r.source_line),
+      },
+    }));
   }
 
   async recordQuarantine(items: Quarantined[]): Promise<void> {
