@@ -14,6 +14,10 @@ export interface Allocation {
   /** How many requests this slice of the line was distributed over (0 when none). */
   requests: number;
   cost: Money;
+  /** The group of requests the slice went to: one key per path they resolved to. */
+  callerKey?: string;
+  /** The group's tokens of the line's class, so one request's share can be told. */
+  weight?: Money;
 }
 
 /** Which amount of a bill line is distributed: what the invoice says, or the amortized view. */
@@ -44,6 +48,8 @@ interface Slice {
   attribution: Attribution;
   model: string | null;
   requests: number;
+  callerKey?: string;
+  weight?: Money;
 }
 
 const CERTAIN_STEP = '1';
@@ -68,13 +74,19 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
       else usageByAccount.set(key, [allocation]);
     }
   };
-  const fallback = (row: CostRow, amount: Money, lead: string, known?: Attribution | null) => {
+  const fallback = (
+    row: CostRow,
+    amount: Money,
+    lead: string,
+    known?: Attribution | null,
+    group?: Pick<Slice, 'callerKey' | 'weight'>,
+  ) => {
     const owner = graph.accountOwner(row.subAccountId);
     const base = known ?? { costCenter: null, service: null, team: null, person: null, edges: [] };
     const attribution = owner
       ? { ...base, costCenter: owner.costCenter, edges: [step(lead), ...owner.edges] }
       : { ...base, costCenter: null, edges: [step(lead)] };
-    push(row, { attribution, model: row.model, requests: 0 }, amount);
+    push(row, { attribution, model: row.model, requests: 0, ...group }, amount);
   };
 
   // Usage lines first: they decide how the account's credits, taxes and fees are shared.
@@ -119,11 +131,12 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
     matched.weights.forEach((w, i) => {
       const resolved = slices.get(w.key) ?? null;
       const lead = 'bill line distributed over its requests by tokens of its class';
+      const group = { callerKey: w.key, weight: w.tokens };
       if (resolved?.costCenter) {
         const attribution = { ...resolved, edges: [step(lead), ...resolved.edges] };
-        push(row, { attribution, model: row.model, requests: w.count }, parts[i]!);
+        push(row, { attribution, model: row.model, requests: w.count, ...group }, parts[i]!);
       } else {
-        fallback(row, parts[i]!, `${lead}; their caller has no CostCenter`, resolved);
+        fallback(row, parts[i]!, `${lead}; their caller has no CostCenter`, resolved, group);
       }
     });
     if (covered) fallback(row, amount.minus(toRequests), "billed tokens beyond its requests'");
