@@ -11,6 +11,7 @@ import { currentSourceAccess, type SourceAccess } from './source-access.js';
 import { openAzureBlob } from './source-azure-blob.js';
 import { openBigQuery } from './source-bigquery.js';
 import { SourceError } from './source-error.js';
+import { remoteFailure } from './source-failure.js';
 import { openGcs } from './source-gcs.js';
 import { openS3 } from './source-s3.js';
 import { remoteLocation } from './source-url.js';
@@ -32,7 +33,11 @@ export async function openSource(
           : remote.scheme === 'azure-blob'
             ? await openAzureBlob(path, access)
             : openBigQuery(path, access);
-    return gunzipByMagic(raw);
+    try {
+      return await gunzipByMagic(raw);
+    } catch (err) {
+      throw remoteFailure(path, 'read', err);
+    }
   }
 
   const gzipped = await startsWithGzipMagic(path);

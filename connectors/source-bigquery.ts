@@ -57,7 +57,8 @@ export function openBigQuery(path: string, access: SourceAccess): Readable {
       pageToken = page.pageToken;
     } while (pageToken);
   }
-  return Readable.from(lines(), { objectMode: false });
+  // Each chunk is a whole page: at most one page is fetched ahead of the reader.
+  return Readable.from(lines(), { objectMode: false, highWaterMark: 1 });
 }
 
 function tableLocation(url: string): TableLocation {
