@@ -36,6 +36,7 @@ export const OPTIONAL_COLUMNS = [
   'line_item_line_item_description',
   'product',
   'resource_tags',
+  'cost_category',
   'bill_billing_entity',
   'savings_plan_savings_plan_effective_cost',
   'reservation_effective_cost',
@@ -79,6 +80,7 @@ const timestampOf = memoize(parseTimestamp);
 /** Shared between rows: read, never changed. */
 const productOf = memoize(parseMap);
 const tagsOf = memoize(parseTags);
+const costCategoriesOf = memoize(parseCostCategories);
 
 export type CurRowResult =
   { ok: true; row: CostRow } | { ok: false; field: CurColumn; reason: string };
@@ -116,6 +118,10 @@ export function toCostRow(value: (column: CurColumn) => string, source: SourceRe
   if (product === null) return fault('product', 'is not a JSON object of the product attributes');
   const tags = tagsOf(value('resource_tags'));
   if (tags === null) return fault('resource_tags', 'is not a JSON object of string tag values');
+  const costCategories = costCategoriesOf(value('cost_category'));
+  if (costCategories === null) {
+    return fault('cost_category', 'is not a JSON object of string category values');
+  }
 
   const serviceName = text(product.product_name) ?? value('line_item_product_code').trim();
   const usageType = value('line_item_usage_type');
@@ -149,7 +155,7 @@ export function toCostRow(value: (column: CurColumn) => string, source: SourceRe
       ...(listCost === null ? {} : { listCost }),
       currency: value('line_item_currency_code').trim(),
       principal: text(value('line_item_iam_principal')),
-      tags: { ...tags },
+      tags: { ...costCategories, ...tags },
     },
   };
 }
@@ -186,7 +192,7 @@ function effectiveCostOf(
 }
 
 /** Bedrock rows name their model in the usage type; Marketplace rows in the product name. */
-function modelOf(
+export function modelOf(
   serviceName: string,
   usageType: string,
 ): { model: string | null; tokenClass: TokenClass | null } {
@@ -222,6 +228,19 @@ function parseTags(json: string): Record<string, string> | null {
     if (tagValue === null) continue;
     if (typeof tagValue !== 'string') return null;
     tags[normalizeTagKey(key)] ??= tagValue;
+  }
+  return tags;
+}
+
+/** Cost categories join the tags under the key the newer tags map gives them: `costCategory/<Name>`. */
+function parseCostCategories(json: string): Record<string, string> | null {
+  const map = parseMap(json);
+  if (map === null) return null;
+  const tags: Record<string, string> = {};
+  for (const [key, category] of Object.entries(map)) {
+    if (category === null || category === '') continue;
+    if (typeof category !== 'string') return null;
+    tags[`costCategory/${key}`] = category;
   }
   return tags;
 }

@@ -1,7 +1,9 @@
-// AWS CUR 2.0 (Data Exports, table COST_AND_USAGE_REPORT) as CSV, gzip or not.
+// AWS CUR 2.0 (Data Exports, table COST_AND_USAGE_REPORT) as CSV, gzip or not, or as Parquet, whose
+// map columns arrive as objects and are read as the JSON text the CSV form carries.
 import type { SourceRecord } from '../attribution/index.js';
 import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, toCostRow, type CurColumn } from './aws-cur-2-row.js';
-import { readCsvRecords } from './csv-records.js';
+import { dataExportDelivery, isExportArtifact } from './aws-export-layout.js';
+import { cellText, readExportTable } from './aws-export-table.js';
 import {
   quarantine,
   sourceRef,
@@ -15,37 +17,33 @@ export const awsCur2Reader: FormatReader = {
   format: 'aws-cur-2.0',
   role: 'billing',
   read: readCur2,
+  deliveryOf: dataExportDelivery,
 };
 
 async function* readCur2(file: SourceFile, ctx: ReadContext): AsyncIterable<SourceRecord> {
+  if (isExportArtifact(file)) return;
   let columns: ColumnIndex | undefined;
 
-  for await (const record of readCsvRecords(file.path)) {
-    if (columns === undefined) {
-      if (record.fields === null) {
-        throw new SourceError('SOURCE_FORMAT_INVALID', `the header is not readable CSV`, {
-          file: file.path,
-          line: record.line,
-        });
-      }
-      columns = columnIndex(record.fields, file);
+  for await (const record of readExportTable(file)) {
+    if (record.kind === 'header') {
+      columns = columnIndex(record.columns, file);
       continue;
     }
-
-    if (record.fields === null) {
+    if (record.kind === 'malformed') {
       yield quarantine(file, ctx, record.line, null, record.reason);
       continue;
     }
-    if (record.fields.length !== columns.width) {
-      const reason = `the row has ${record.fields.length} fields; the header has ${columns.width}`;
+    if (columns === undefined) continue;
+    if (record.cells.length !== columns.width) {
+      const reason = `the row has ${record.cells.length} fields; the header has ${columns.width}`;
       yield quarantine(file, ctx, record.line, null, reason);
       continue;
     }
 
-    const fields = record.fields;
+    const cells = record.cells;
     const value = (column: CurColumn): string => {
       const at = columns?.positions.get(column);
-      return at === undefined ? '' : (fields[at] ?? '');
+      return at === undefined ? '' : cellText(cells[at]);
     };
     const result = toCostRow(value, sourceRef(file, ctx, record.line));
     yield result.ok
