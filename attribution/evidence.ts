@@ -32,6 +32,10 @@ export interface Edge {
   confidence: Money;
   /** What proved the step, for a person: which annotation, log field or CODEOWNERS line. */
   evidence: string;
+  /** When the object behind the step took the form that proves it, where the history says. */
+  validFrom?: string;
+  /** When a later version of that object replaced it; absent while it still holds. */
+  validUntil?: string;
 }
 
 /** Where a slice of spend lands, and the edges that took it there. */

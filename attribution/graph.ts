@@ -80,7 +80,15 @@ export class AttributionGraph {
     const versioned = [...state.workloads, ...state.namespaces, ...state.serviceAccounts];
     const since = versioned.map((o) => o.metadata.since).filter((t): t is string => !!t);
     this.changePoints = [...new Set(since)].sort();
+    for (const list of [state.workloads, state.namespaces, state.serviceAccounts])
+      recordVersionEnds(list);
     this.checkReferences();
+  }
+
+  /** The interval in which the snapshot holding at `at` held: from the change before it to the next. */
+  heldAt(at?: string): { from: string | null; until: string | null } {
+    const epoch = this.epochOf(at);
+    return { from: this.changePoints[epoch - 1] ?? null, until: this.changePoints[epoch] ?? null };
   }
 
   /**
@@ -143,6 +151,46 @@ export class AttributionGraph {
     return null;
   }
 
+  /**
+   * The other paths a caller could have taken to a CostCenter at a moment, strongest first: every
+   * service-to-CostCenter claim and the person's own path, less the one `chosen`.
+   */
+  alternatives(
+    identity: CallerIdentity,
+    service: string | undefined,
+    at: string | undefined,
+    chosen: Attribution | null,
+  ): Attribution[] {
+    const snapshot = this.snapshot(this.epochOf(at));
+    const match = this.personOf(identity);
+    const person = match?.person.userName ?? null;
+    const paths: Attribution[] = [];
+    for (const hop of this.servicesOf(snapshot, identity, service)) {
+      const w = hop.workload;
+      const claims = [
+        this.byWorkloadAnnotation(w),
+        this.byNamespaceAnnotation(snapshot, w),
+        ...this.bySelectors(snapshot, w),
+        this.byCodeowners(w),
+      ];
+      const ref = `${w.metadata.namespace}/${w.metadata.name}`;
+      for (const t of claims) {
+        if (!t) continue;
+        const edges = [hop.edge, ...t.edges];
+        paths.push({ costCenter: t.costCenter, team: t.team, service: ref, person, edges });
+      }
+    }
+    const owner = match ? this.people.costCenterOf(match.person) : null;
+    if (match && owner)
+      paths.push({ ...owner, service: null, edges: [match.edge, ...owner.edges] });
+
+    const text = (a: Attribution) => a.edges.map((e) => e.evidence).join('\n');
+    const lost = paths.filter(
+      (p) => !chosen || p.costCenter !== chosen.costCenter || text(p) !== text(chosen),
+    );
+    return lost.sort((a, b) => pathConfidence(b.edges).comparedTo(pathConfidence(a.edges)));
+  }
+
   /** The cluster as it was in one epoch: each object's latest version by then. */
   private snapshot(epoch: number): Snapshot {
     const cached = this.snapshots.get(epoch);
@@ -177,7 +225,8 @@ export class AttributionGraph {
       const serviceAccount = `${sa.metadata.namespace}/${sa.metadata.name}`;
       for (const { key, why } of workloadIdentityBindings(sa.metadata.annotations)) {
         const list = snapshot.saByCloudIdentity.get(key) ?? [];
-        snapshot.saByCloudIdentity.set(key, [...list, { serviceAccount, why }]);
+        const held = heldOf(sa);
+        snapshot.saByCloudIdentity.set(key, [...list, { serviceAccount, why, held }]);
       }
     }
     for (const binding of this.inputs.bindings ?? []) {
@@ -207,7 +256,8 @@ export class AttributionGraph {
     for (const w of sa ? (s.workloadsBySa.get(sa) ?? []) : []) {
       const share = s.workloadsBySa.get(sa!)!.length;
       const strength = new Money(1).dividedBy(share);
-      hops.push({ workload: w, edge: edge(strength, `request from serviceaccount ${sa}`) });
+      const why = `request from serviceaccount ${sa}`;
+      hops.push({ workload: w, edge: { ...edge(strength, why), ...heldOf(w) } });
     }
 
     const federated = gkeFederatedServiceAccount(identity.gcpPrincipal);
@@ -217,11 +267,12 @@ export class AttributionGraph {
         ? [{ serviceAccount: federated, why: `GKE workload identity ${identity.gcpPrincipal}` }]
         : []),
     ];
-    for (const { serviceAccount: saRef, why } of bindings) {
+    for (const { serviceAccount: saRef, why, held } of bindings) {
       const runners = s.workloadsBySa.get(saRef) ?? [];
       for (const w of runners) {
         const strength = new Money(this.weights.workloadIdentity).dividedBy(runners.length);
-        hops.push({ workload: w, edge: edge(strength, `${why}, serviceaccount ${saRef}`) });
+        const step = edge(strength, `${why}, serviceaccount ${saRef}`);
+        hops.push({ workload: w, edge: { ...step, ...held } });
       }
     }
     return hops;
@@ -365,14 +416,52 @@ interface Snapshot {
   workloads: Map<string, Workload>;
   workloadsBySa: Map<string, Workload[]>;
   /** Service accounts by the cloud identity their pods assume: IRSA, GKE and Azure. */
-  saByCloudIdentity: Map<string, { serviceAccount: string; why: string }[]>;
+  saByCloudIdentity: Map<
+    string,
+    { serviceAccount: string; why: string; held?: Pick<Edge, 'validFrom' | 'validUntil'> }[]
+  >;
   namespaceByName: Map<string, Namespace>;
   serviceTargets: Map<string, ServiceTarget | null>;
 }
 
 /** When an object's present version began to hold, for evidence that says so. */
 function since(o: { metadata: { since?: string | null } }): string {
-  return o.metadata.since ? ` since ${o.metadata.since}` : '';
+  const until = VERSION_ENDS.get(o);
+  return `${o.metadata.since ? ` since ${o.metadata.since}` : ''}${until ? ` until ${until}` : ''}`;
+}
+
+/** When each version of an object stopped holding: the `since` of the version after it. */
+const VERSION_ENDS = new WeakMap<object, string>();
+
+function recordVersionEnds(
+  objects: { metadata: { name: string; namespace?: string; since?: string | null } }[],
+): void {
+  const byKey = new Map<string, typeof objects>();
+  for (const o of objects) {
+    const key = `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), o]);
+  }
+  for (const versions of byKey.values()) {
+    // A version without `since` is the one that always held, so it comes first.
+    const ordered = [...versions].sort((a, b) =>
+      (a.metadata.since ?? '') < (b.metadata.since ?? '') ? -1 : 1,
+    );
+    ordered.forEach((o, i) => {
+      const next = ordered[i + 1]?.metadata.since;
+      if (next) VERSION_ENDS.set(o, next);
+    });
+  }
+}
+
+/** The interval an object's version held, as edge fields. */
+function heldOf(o: {
+  metadata: { since?: string | null };
+}): Pick<Edge, 'validFrom' | 'validUntil'> {
+  const until = VERSION_ENDS.get(o);
+  return {
+    ...(o.metadata.since ? { validFrom: o.metadata.since } : {}),
+    ...(until ? { validUntil: until } : {}),
+  };
 }
 
 function nobody(): Attribution {
