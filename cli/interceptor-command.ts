@@ -6,6 +6,9 @@ import pino from 'pino';
 import { Store } from '../attribution/index.js';
 import { LOG_REDACT_PATHS, startInterceptor, type EventQueueOptions } from '../ext-authz/index.js';
 
+/** Events per insert into the embedded store: a few milliseconds of this thread each. */
+const EMBEDDED_STORE_BATCH_SIZE = 20;
+
 interface InterceptorCommandOptions {
   listen: string;
   metricsListen?: string;
@@ -63,14 +66,17 @@ export function interceptorCommand(): Command {
 async function serve(options: InterceptorCommandOptions): Promise<void> {
   const logger = pino({ level: options.logLevel, redact: LOG_REDACT_PATHS });
   const databaseUrl = process.env.DATABASE_URL;
+  const queue: Partial<EventQueueOptions> = {};
   if (!databaseUrl) {
+    // The embedded store runs its inserts on this thread, between answers: small batches keep
+    // each pause short. It is for trying the interceptor out; deployments set DATABASE_URL.
+    queue.batchSize = EMBEDDED_STORE_BATCH_SIZE;
     logger.warn(
-      'DATABASE_URL is not set: events go to an embedded store that ends with the process',
+      'DATABASE_URL is not set: events go to an embedded store, in memory, whose inserts share ' +
+        "this process's thread with the answers",
     );
   }
   const store = await Store.open(databaseUrl);
-
-  const queue: Partial<EventQueueOptions> = {};
   if (options.queueCapacity) queue.capacity = options.queueCapacity;
   if (options.batchSize) queue.batchSize = options.batchSize;
   try {

@@ -98,6 +98,7 @@ export interface ProcessDeps {
 }
 
 export function processHandler(deps: ProcessDeps): grpc.handleBidiStreamingCall<Buffer, Buffer> {
+  const messagesOfPhase = PHASES.map((phase) => deps.metrics.processMessages.labels(phase));
   return (call) => {
     deps.metrics.processStreams.inc();
     deps.metrics.openStreams.inc();
@@ -127,7 +128,7 @@ export function processHandler(deps: ProcessDeps): grpc.handleBidiStreamingCall<
         deps.failures.unreadable('process', shape.intact ? 'no-phase' : 'malformed');
         return;
       }
-      deps.metrics.processMessages.inc({ phase: PHASES[shape.field - FIRST_PHASE_FIELD]! });
+      messagesOfPhase[shape.field - FIRST_PHASE_FIELD]!.inc();
       stream.enqueue(message);
     });
     call.on('end', () => {

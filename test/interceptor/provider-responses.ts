@@ -635,3 +635,33 @@ export const PROVIDER_CALLS: ProviderCall[] = [
     },
   },
 ];
+
+/** An OpenAI chat completion streamed in `count` server-sent events, the last with usage. */
+export function streamedCompletion(count: number): Buffer[] {
+  const event = (choices: object[], usage: object | null) =>
+    Buffer.from(
+      `data: ${JSON.stringify({
+        id: 'chatcmpl-bench',
+        object: 'chat.completion.chunk',
+        created: 1_790_000_000,
+        model: 'gpt-4o-mini-2024-07-18',
+        system_fingerprint: 'fp_bench',
+        choices,
+        usage,
+      })}\n\n`,
+    );
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < count - 1; i++) {
+    const delta = { content: ` word${i} and a few more words of a completion, line ${i}` };
+    chunks.push(event([{ index: 0, delta, logprobs: null, finish_reason: null }], null));
+  }
+  const usage = {
+    prompt_tokens: 812,
+    completion_tokens: count * 12,
+    total_tokens: 812 + count * 12,
+    prompt_tokens_details: { cached_tokens: 512 },
+    completion_tokens_details: { reasoning_tokens: 0 },
+  };
+  chunks.push(Buffer.concat([event([], usage), Buffer.from('data: [DONE]\n\n')]));
+  return chunks;
+}
