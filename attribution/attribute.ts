@@ -1,7 +1,9 @@
 // One attribution run over the store: the bill of the named connectors, the requests of its
 // period, the people and the cluster state, reconciled into allocations, kept, and reported.
 import type { EvidenceKind } from './evidence.js';
-import { AttributionGraph, type GraphProblem, type OwnershipLookup } from './graph.js';
+import { RunPaths } from './explain-paths.js';
+import type { GraphProblem, OwnershipLookup } from './graph.js';
+import { PolicyResolver } from './policy.js';
 import type { CostRow, Quarantined } from './model.js';
 import { Money, ZERO } from './money.js';
 import { costOf, reconcile, type Allocation, type CostView } from './reconcile.js';
@@ -74,7 +76,7 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
     store.groups(),
     store.bindings(),
   ]);
-  const graph = new AttributionGraph({
+  const graph = new PolicyResolver({
     state: options.state,
     people,
     groups,
@@ -83,10 +85,19 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
     weights: options.weights,
   });
   const costView = options.costView ?? 'billed';
+  // The paths callers took, kept with the run so any figure can be explained from the store.
+  const paths = new RunPaths({
+    state: options.state,
+    people,
+    groups,
+    bindings,
+    codeowners: options.codeowners,
+    weights: options.weights,
+  });
   const allocations = reconcile({
     rows,
     events,
-    graph,
+    graph: paths.recording(graph),
     costView,
     normalizeModel: options.normalizeModel,
   });
@@ -103,7 +114,8 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
     quarantined: options.quarantined ?? [],
   });
   assertReconciled(rows, costView, report);
-  await saveRun(store.sql, report, allocations);
+  const runId = await saveRun(store.sql, report, allocations);
+  await paths.save(store.sql, runId);
   return { report, allocations, problems: graph.problems };
 }
 

@@ -57,8 +57,16 @@ const REPOSITORY_ROOT_PROBE = 'argmin-repository-root';
 
 type ServiceTarget = Omit<Attribution, 'service' | 'person'>;
 
+/** How specific a CostCenter's claim on a workload is: the workload itself over its namespace. */
+const CLAIM_RANK = { workload: 3, namespace: 2, ownership: 1 } as const;
+
+interface RankedTarget extends ServiceTarget {
+  rank: number;
+}
+
 export class AttributionGraph {
   readonly problems: GraphProblem[] = [];
+  private readonly reported = new Set<string>();
   private readonly weights: Record<EvidenceKind, string>;
   private readonly costCenters: Map<string, CostCenter>;
   private readonly repositories: RepositorySpec[];
@@ -296,41 +304,58 @@ export class AttributionGraph {
       this.byNamespaceAnnotation(s, w),
       ...this.bySelectors(s, w),
       this.byCodeowners(w),
-    ].filter((t): t is ServiceTarget => t !== null);
-    let best: ServiceTarget | null = null;
-    for (const t of found) {
-      if (!best || pathConfidence(t.edges).greaterThan(pathConfidence(best.edges))) best = t;
+    ].filter((t): t is RankedTarget => t !== null);
+
+    // The most specific claim wins whatever the weights; among equally specific ones, the
+    // strongest. Equal claims for different CostCenters are a tie: reported, then settled by name.
+    const order = (a: RankedTarget, b: RankedTarget) =>
+      b.rank - a.rank || pathConfidence(b.edges).comparedTo(pathConfidence(a.edges));
+    const ranked = found.sort(order);
+    const best = ranked[0] ?? null;
+    const tied = ranked.filter(
+      (t) => best && order(t, best) === 0 && t.costCenter !== best.costCenter,
+    );
+    if (best && tied.length > 0) {
+      const names = [best, ...tied].map((t) => t.costCenter).join(', ');
+      this.report(
+        w.origin,
+        ['metadata', 'name'],
+        `CostCenters ${names} claim ${w.kind} ${ref} equally; ${best.costCenter} is used, by name`,
+      );
     }
-    s.serviceTargets.set(ref, best);
-    return best;
+    const target = best
+      ? { costCenter: best.costCenter, team: best.team, edges: best.edges }
+      : null;
+    s.serviceTargets.set(ref, target);
+    return target;
   }
 
-  private byWorkloadAnnotation(w: Workload): ServiceTarget | null {
+  private byWorkloadAnnotation(w: Workload): RankedTarget | null {
     const name =
       w.metadata.annotations[COST_CENTER_ANNOTATION] ?? w.podAnnotations[COST_CENTER_ANNOTATION];
     const cc = name ? this.costCenters.get(name) : undefined;
     if (!cc) return null;
     const why = `${COST_CENTER_ANNOTATION}=${name} on ${w.kind} ${w.metadata.namespace}/${w.metadata.name} (${at(w.origin)})${since(w)}`;
-    return this.target(cc, null, this.weights.workloadAnnotation, why);
+    return this.target(cc, null, this.weights.workloadAnnotation, why, CLAIM_RANK.workload);
   }
 
-  private byNamespaceAnnotation(s: Snapshot, w: Workload): ServiceTarget | null {
+  private byNamespaceAnnotation(s: Snapshot, w: Workload): RankedTarget | null {
     const ns = s.namespaceByName.get(w.metadata.namespace);
     const name = ns?.metadata.annotations[COST_CENTER_ANNOTATION];
     const cc = name ? this.costCenters.get(name) : undefined;
     if (!ns || !cc) return null;
     const why = `${COST_CENTER_ANNOTATION}=${name} on Namespace ${ns.metadata.name} (${at(ns.origin)})${since(ns)}`;
-    return this.target(cc, null, this.weights.namespaceAnnotation, why);
+    return this.target(cc, null, this.weights.namespaceAnnotation, why, CLAIM_RANK.namespace);
   }
 
-  private bySelectors(s: Snapshot, w: Workload): ServiceTarget[] {
+  private bySelectors(s: Snapshot, w: Workload): RankedTarget[] {
     const ns = w.metadata.namespace;
     const nsLabels = {
       'kubernetes.io/metadata.name': ns,
       ...(s.namespaceByName.get(ns)?.metadata.labels ?? {}),
     };
     const labels = { ...w.podLabels, ...w.metadata.labels };
-    const found: ServiceTarget[] = [];
+    const found: RankedTarget[] = [];
     for (const cc of this.costCenters.values()) {
       const { namespaces, namespaceSelector, workloadSelector } = cc.spec;
       if (!namespaces && !namespaceSelector && !workloadSelector) continue;
@@ -338,12 +363,13 @@ export class AttributionGraph {
       if (namespaceSelector && !selectorMatches(namespaceSelector, nsLabels)) continue;
       if (workloadSelector && !selectorMatches(workloadSelector, labels)) continue;
       const why = `CostCenter ${cc.metadata.name} selects ${w.kind} ${ns}/${w.metadata.name} (${at(cc.origin)})`;
-      found.push(this.target(cc, null, this.weights.selector, why));
+      const rank = workloadSelector ? CLAIM_RANK.workload : CLAIM_RANK.namespace;
+      found.push(this.target(cc, null, this.weights.selector, why, rank));
     }
     return found;
   }
 
-  private byCodeowners(w: Workload): ServiceTarget | null {
+  private byCodeowners(w: Workload): RankedTarget | null {
     const annotations = { ...w.podAnnotations, ...w.metadata.annotations };
     const repo = annotations[REPOSITORY_ANNOTATION] ?? this.repositoryOfImages(w.images);
     const lookup = repo ? this.inputs.codeowners.get(repo) : undefined;
@@ -363,7 +389,8 @@ export class AttributionGraph {
         const why =
           `${repo} CODEOWNERS ${lookup.file}:${match.line} '${match.pattern}' -> ${owner}, ` +
           `an owner of CostCenter ${cc.metadata.name}`;
-        return this.target(cc, teams.includes(team) ? team : null, this.weights.codeowners, why);
+        const owningTeam = teams.includes(team) ? team : null;
+        return this.target(cc, owningTeam, this.weights.codeowners, why, CLAIM_RANK.ownership);
       }
     }
     return null;
@@ -378,13 +405,27 @@ export class AttributionGraph {
     return undefined;
   }
 
-  private target(cc: CostCenter, team: string | null, weight: string, why: string): ServiceTarget {
+  private target(
+    cc: CostCenter,
+    team: string | null,
+    weight: string,
+    why: string,
+    rank: number,
+  ): RankedTarget {
     const owned = (cc.spec.owners?.teams ?? []).map(teamKey);
     return {
+      rank,
       costCenter: cc.metadata.name,
       team: team ?? (owned.length === 1 ? owned[0]! : null),
       edges: [edge(weight, why)],
     };
+  }
+
+  private report(origin: Origin, fieldPath: string[], reason: string): void {
+    const key = `${origin.file}:${origin.line}:${reason}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.problems.push({ origin, fieldPath, reason });
   }
 
   private checkReferences(): void {

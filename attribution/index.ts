@@ -20,4 +20,13 @@ export { costOf, reconcile, type Allocation, type CostView } from './reconcile.j
 export { buildReport, type Report, type ReportRow } from './report.js';
 export { renderTable } from './report-table.js';
 export { allocate, Money, moneyText } from './money.js';
-export { Store, connect, migrate, type Sql } from './store/index.js';
+export {
+  Store,
+  CostDelivery,
+  LATE_GRACE_DAYS,
+  connect,
+  migrate,
+  type DeliverySwap,
+  type DuplicateLine,
+  type Sql,
+} from './store/index.js';

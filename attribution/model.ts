@@ -63,6 +63,8 @@ export interface CostRow {
   /** The caller the bill itself names (CUR 2.0 `line_item_iam_principal`). */
   principal: string | null;
   tags: Record<string, string>;
+  /** True when the line arrived after its billing period had closed; kept and counted as such. */
+  late?: boolean;
 }
 
 /** Who made a call, as far as the recorder could see. */

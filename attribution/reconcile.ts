@@ -3,7 +3,8 @@
 // caller; credits, taxes and fees follow the account's attributed usage; what nothing explains
 // goes to the account's owner, then to the unattributed bucket. Nothing is dropped or rounded away.
 import { edge, type Attribution, type Edge } from './evidence.js';
-import type { AttributionGraph } from './graph.js';
+import type { Resolver } from './policy.js';
+import type { SharedService } from './resources.js';
 import type { CallerIdentity, CostRow, TokenClass, UsageEvent } from './model.js';
 import { allocate, decimalPlaces, MIN_ALLOCATION_SCALE, Money, ZERO } from './money.js';
 
@@ -31,7 +32,7 @@ export interface ReconcileInputs {
   rows: CostRow[];
   costView?: CostView;
   events: UsageEvent[];
-  graph: AttributionGraph;
+  graph: Resolver;
   /** The model id a provider's spelling normalizes to, so bill lines and requests meet. */
   normalizeModel(provider: string, model: string): string;
 }
@@ -48,23 +49,38 @@ interface Slice {
   attribution: Attribution;
   model: string | null;
   requests: number;
+  /** Already passed through a shared service: never passed again. */
+  via?: boolean;
   callerKey?: string;
   weight?: Money;
 }
 
 const CERTAIN_STEP = '1';
 
+/** The attribute a request carries when it went through a shared service (`namespace/name`). */
+export const VIA_ATTRIBUTE = 'argmin.io/via';
+
 export function reconcile(inputs: ReconcileInputs): Allocation[] {
   const { rows, graph } = inputs;
   const view = inputs.costView ?? 'billed';
   const slices = new Map<string, Attribution | null>();
-  const requestsByModel = indexRequests(inputs, slices);
+  const { byModel: requestsByModel, via } = indexRequests(inputs, slices);
   const allocations: Allocation[] = [];
   const usageByAccount = new Map<string, Allocation[]>();
   const deferred: CostRow[] = [];
 
   const push = (row: CostRow, slice: Slice, cost: Money) => {
     if (cost.isZero()) return;
+    const shared =
+      row.chargeCategory === 'Usage' && !slice.via
+        ? graph.sharedService?.(slice.attribution)
+        : null;
+    if (shared) {
+      for (const part of passThrough(row, slice, cost, shared, via, slices)) {
+        push(row, part.slice, part.cost);
+      }
+      return;
+    }
     const allocation = { row, ...slice, cost };
     allocations.push(allocation);
     if (row.chargeCategory === 'Usage' && cost.isPositive()) {
@@ -100,7 +116,12 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
       continue;
     }
     if (row.principal) {
-      const caller = graph.resolveCaller(principalIdentity(row), undefined, row.chargePeriodStart);
+      const caller = graph.resolveCaller(
+        principalIdentity(row),
+        undefined,
+        row.chargePeriodStart,
+        row.subAccountId,
+      );
       if (caller?.costCenter) {
         const attribution = {
           ...caller,
@@ -188,9 +209,11 @@ function accountPeriod(row: CostRow): string {
 
 function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution | null>) {
   const byModel = new Map<string, Request[]>();
+  const via = new Map<string, Request[]>();
   const byCaller = new Map<string, string>();
   for (const event of inputs.events) {
-    if (!event.model) continue;
+    const through = event.attributes?.[VIA_ATTRIBUTE];
+    if (!event.model && !through) continue;
     // The same caller may land elsewhere after the cluster changed: key by the epoch too.
     const epoch = inputs.graph.epochOf(event.timestamp);
     const caller = JSON.stringify([event.identity ?? {}, event.service ?? null, epoch]);
@@ -201,7 +224,7 @@ function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution 
       byCaller.set(caller, key);
       slices.set(key, resolved);
     }
-    const model = inputs.normalizeModel(event.provider, event.model);
+    const model = event.model ? inputs.normalizeModel(event.provider, event.model) : null;
     const tokens: Partial<Record<TokenClass, number>> = {
       inputTokens: event.inputTokens,
       cacheReadTokens: event.cacheReadTokens,
@@ -210,11 +233,78 @@ function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution 
     };
     const at = Date.parse(event.timestamp);
     const request = { at, account: event.account, region: event.region, tokens, key };
-    const list = byModel.get(model);
+    // A call through a shared service measures who used it; the service's own calls are the
+    // ones the bill covers, so this one is never matched to a bill line.
+    const index = through ? via : byModel;
+    const indexKey = through ?? model;
+    if (indexKey === null) continue;
+    const list = index.get(indexKey);
     if (list) list.push(request);
-    else byModel.set(model, [request]);
+    else index.set(indexKey, [request]);
   }
-  return byModel;
+  return { byModel, via };
+}
+
+/**
+ * A shared service's slice of a line, passed to the callers that used the service during the
+ * line's charge period, by their requests or tokens. What no measured caller explains stays with
+ * the service: its own CostCenter, or the one the policy names for it.
+ */
+function passThrough(
+  row: CostRow,
+  slice: Slice,
+  cost: Money,
+  shared: SharedService,
+  via: Map<string, Request[]>,
+  slices: Map<string, Attribution | null>,
+): { slice: Slice; cost: Money }[] {
+  const start = Date.parse(row.chargePeriodStart);
+  const end = Date.parse(row.chargePeriodEnd);
+  const byKey = new Map<string, { key: string; weight: Money; count: number }>();
+  for (const r of via.get(shared.service) ?? []) {
+    if (r.at < start || r.at >= end) continue;
+    const tokens = Object.values(r.tokens).reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    const weight = new Money(shared.splitBy === 'Tokens' ? tokens : 1);
+    if (weight.isZero()) continue;
+    const entry = byKey.get(r.key) ?? { key: r.key, weight: ZERO, count: 0 };
+    entry.weight = entry.weight.plus(weight);
+    entry.count++;
+    byKey.set(r.key, entry);
+  }
+  const callers = [...byKey.values()].filter((c) => {
+    const resolved = slices.get(c.key);
+    return resolved?.costCenter && resolved.service !== shared.service;
+  });
+  const [lead, ...own] = slice.attribution.edges;
+
+  if (callers.length === 0) {
+    const why = `shared service ${shared.service} had no measured callers in the line's period`;
+    const stays = shared.costCenter
+      ? { ...slice.attribution, costCenter: shared.costCenter, service: shared.service }
+      : slice.attribution;
+    const edges = [lead!, ...own, step(why)];
+    // Returned to `push` with the policy's CostCenter, which is not itself shared: no loop.
+    return [{ slice: { ...slice, attribution: { ...stays, edges }, via: true }, cost }];
+  }
+  const total = callers.reduce((sum, c) => sum.plus(c.weight), ZERO);
+  const scale = Math.max(cost.decimalPlaces(), MIN_ALLOCATION_SCALE);
+  const parts = allocate(
+    cost,
+    callers.map((c) => c.weight),
+    scale,
+  );
+  return callers.map((c, i) => {
+    const caller = slices.get(c.key)!;
+    const unit = shared.splitBy === 'Tokens' ? 'tokens' : 'requests';
+    const why =
+      `shared service ${shared.service} passes its spend to its callers by ${unit}: ` +
+      `${c.weight.toString()} of ${total.toString()}`;
+    const edges = [lead!, ...own, step(why), ...caller.edges];
+    return {
+      slice: { ...slice, attribution: { ...caller, edges }, requests: c.count, via: true },
+      cost: parts[i]!,
+    };
+  });
 }
 
 /** The requests a line covers, summed by where they are attributed, in first-seen order. */

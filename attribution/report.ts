@@ -28,6 +28,11 @@ export interface Report {
     attributed: string;
     unattributed: string;
     byChargeCategory: Partial<Record<ChargeCategory, string>>;
+    /**
+     * Of `billed`, what arrived after its billing period had closed (refunds, credits, late usage);
+     * present only when some did.
+     */
+    late?: string;
   };
   rows: ReportRow[];
   /** Rows of the exports that are not AI spend, left out of every total above. */
@@ -51,6 +56,7 @@ export function buildReport(inputs: ReportInputs): Report {
   const byCategory = new Map<ChargeCategory, Money>();
   let billed = ZERO;
   let attributed = ZERO;
+  let late: Money | undefined;
 
   for (const a of inputs.allocations) {
     const { attribution } = a;
@@ -75,6 +81,7 @@ export function buildReport(inputs: ReportInputs): Report {
 
     billed = billed.plus(a.cost);
     if (attribution.costCenter) attributed = attributed.plus(a.cost);
+    if (a.row.late) late = (late ?? ZERO).plus(a.cost);
     const category = a.row.chargeCategory;
     byCategory.set(category, (byCategory.get(category) ?? ZERO).plus(a.cost));
   }
@@ -96,6 +103,7 @@ export function buildReport(inputs: ReportInputs): Report {
           moneyText(byCategory.get(c)!),
         ]),
       ),
+      ...(late === undefined ? {} : { late: moneyText(late) }),
     },
     rows,
     outOfScope: { rows: inputs.outOfScope.rows, cost: moneyText(inputs.outOfScope.cost) },

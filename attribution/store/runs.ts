@@ -3,6 +3,7 @@ import { confidenceNumber, pathConfidence } from '../evidence.js';
 import { moneyText } from '../money.js';
 import type { Allocation } from '../reconcile.js';
 import type { Report } from '../report.js';
+import { pathKey } from '../explain-paths.js';
 import type { Sql } from './sql.js';
 
 const BATCH_ROWS = 2_000;
@@ -14,8 +15,9 @@ export async function saveRun(
 ): Promise<number> {
   return sql.transaction(async (tx) => {
     const [run] = await tx.query<{ id: string | number }>(
-      `INSERT INTO attribution_runs (period_start, period_end, currency, billed, attributed, unattributed)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      `INSERT INTO attribution_runs (period_start, period_end, currency, billed, attributed,
+                                     unattributed, cost_view)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
       [
         report.period.start,
         report.period.end,
@@ -23,6 +25,7 @@ export async function saveRun(
         report.totals.billed,
         report.totals.attributed,
         report.totals.unattributed,
+        report.costView,
       ],
     );
     const runId = Number(run!.id);
@@ -44,17 +47,32 @@ export async function saveRun(
         evidence: a.attribution.edges.map((e) => ({
           evidence: e.evidence,
           confidence: confidenceNumber(e.confidence),
+          ...(e.validFrom ? { validFrom: e.validFrom } : {}),
+          ...(e.validUntil ? { validUntil: e.validUntil } : {}),
         })),
+        account: a.row.subAccountId,
+        chargeStart: a.row.chargePeriodStart,
+        chargeEnd: a.row.chargePeriodEnd,
+        sourceFile: a.row.source.file,
+        requests: a.requests,
+        callerKey: a.callerKey === undefined ? null : pathKey(a.callerKey),
+        weight: a.weight === undefined ? null : moneyText(a.weight),
       }));
       await tx.query(
         `INSERT INTO allocations (run_id, connector, cost_row_id, cost_center, service, team, person,
-                                  provider, model, charge_category, cost, confidence, evidence)
+                                  provider, model, charge_category, cost, confidence, evidence,
+                                  account, charge_period_start, charge_period_end, source_file,
+                                  requests, caller_key, weight)
          SELECT $1, a.connector, a."costRowId", a."costCenter", a.service, a.team, a.person,
-                a.provider, a.model, a."chargeCategory", a.cost, a.confidence, a.evidence
+                a.provider, a.model, a."chargeCategory", a.cost, a.confidence, a.evidence,
+                a.account, a."chargeStart", a."chargeEnd", a."sourceFile", a.requests,
+                a."callerKey", a.weight
            FROM jsonb_to_recordset($2::jsonb) AS a(
                 connector text, "costRowId" text, "costCenter" text, service text, team text,
                 person text, provider text, model text, "chargeCategory" text, cost numeric,
-                confidence numeric, evidence jsonb)`,
+                confidence numeric, evidence jsonb, account text, "chargeStart" timestamptz,
+                "chargeEnd" timestamptz, "sourceFile" text, requests int, "callerKey" text,
+                weight numeric)`,
         [runId, JSON.stringify(batch)],
       );
     }

@@ -5,13 +5,13 @@ import type {
   Group,
   Person,
   Quarantined,
-  TokenClass,
   UsageEvent,
   UsageStatus,
   Provider,
-  ChargeCategory,
   WorkloadBinding,
 } from '../model.js';
+import { CostDelivery } from './cost-staging.js';
+import { costRowRecord, fromCostRowRecord, type CostRowRecord } from './cost-row-record.js';
 import { migrate } from './migrate.js';
 import { connect, type Sql } from './sql.js';
 
@@ -72,6 +72,14 @@ export class Store {
         );
       }
     });
+  }
+
+  /**
+   * Starts a delivery of one billing source, written batch by batch as it is read and swapped in
+   * whole by `commit`, or dropped by `discard`: memory stays flat whatever the export's size.
+   */
+  beginCostDelivery(connector: string, source: string): Promise<CostDelivery> {
+    return CostDelivery.begin(this.sql, connector, source);
   }
 
   /** Stores events once each, keyed on their request id; returns how many were new. */
@@ -196,7 +204,7 @@ export class Store {
               charge_category, charge_type, service_name, usage_type, region, resource_id,
               model, token_class, quantity::text AS quantity, unit,
               billed_cost::text AS billed_cost, currency, principal, tags,
-              effective_cost::text AS effective_cost, list_cost::text AS list_cost
+              effective_cost::text AS effective_cost, list_cost::text AS list_cost, late
          FROM cost_rows
         WHERE connector = ANY($1::text[])
         ORDER BY connector, source, charge_period_start, id`,
@@ -273,96 +281,6 @@ function* batches<T>(items: T[]): Generator<T[]> {
 /** Timestamps leave the store as ISO 8601 UTC text, the same from either back end. */
 function iso(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS ${column}`;
-}
-
-interface CostRowRecord {
-  id: string;
-  file: string;
-  line: number;
-  provider: string;
-  billing_account_id: string;
-  sub_account_id: string;
-  billing_period_start: string;
-  billing_period_end: string;
-  charge_period_start: string;
-  charge_period_end: string;
-  charge_category: string;
-  charge_type: string;
-  service_name: string;
-  usage_type: string;
-  region: string | null;
-  resource_id: string | null;
-  model: string | null;
-  token_class: string | null;
-  quantity: string | null;
-  unit: string | null;
-  billed_cost: string;
-  currency: string;
-  principal: string | null;
-  tags: Record<string, string>;
-  effective_cost: string | null;
-  list_cost: string | null;
-}
-
-function costRowRecord(row: CostRow): CostRowRecord {
-  return {
-    id: row.id,
-    file: row.source.file,
-    line: row.source.line,
-    provider: row.provider,
-    billing_account_id: row.billingAccountId,
-    sub_account_id: row.subAccountId,
-    billing_period_start: row.billingPeriodStart,
-    billing_period_end: row.billingPeriodEnd,
-    charge_period_start: row.chargePeriodStart,
-    charge_period_end: row.chargePeriodEnd,
-    charge_category: row.chargeCategory,
-    charge_type: row.chargeType,
-    service_name: row.serviceName,
-    usage_type: row.usageType,
-    region: row.region,
-    resource_id: row.resourceId,
-    model: row.model,
-    token_class: row.tokenClass,
-    quantity: row.quantity,
-    unit: row.unit,
-    billed_cost: row.billedCost,
-    currency: row.currency,
-    principal: row.principal,
-    tags: row.tags,
-    effective_cost: row.effectiveCost ?? null,
-    list_cost: row.listCost ?? null,
-  };
-}
-
-function fromCostRowRecord(r: CostRowRecord & { connector: string }): CostRow {
-  return {
-    id: r.id,
-    source: { connector: r.connector, file: r.file, line: Number(r.line) },
-    provider: r.provider as Provider,
-    billingAccountId: r.billing_account_id,
-    subAccountId: r.sub_account_id,
-    billingPeriodStart: r.billing_period_start,
-    billingPeriodEnd: r.billing_period_end,
-    chargePeriodStart: r.charge_period_start,
-    chargePeriodEnd: r.charge_period_end,
-    chargeCategory: r.charge_category as ChargeCategory,
-    chargeType: r.charge_type,
-    serviceName: r.service_name,
-    usageType: r.usage_type,
-    region: r.region,
-    resourceId: r.resource_id,
-    model: r.model,
-    tokenClass: r.token_class as TokenClass | null,
-    quantity: r.quantity,
-    unit: r.unit,
-    billedCost: r.billed_cost,
-    currency: r.currency,
-    principal: r.principal,
-    tags: r.tags,
-    ...(r.effective_cost === null ? {} : { effectiveCost: r.effective_cost }),
-    ...(r.list_cost === null ? {} : { listCost: r.list_cost }),
-  };
 }
 
 function fromUsageEventRecord(r: Record<string, unknown>): UsageEvent {
