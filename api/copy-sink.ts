@@ -29,6 +29,9 @@ export async function openCopySink(
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.connections });
   // An idle client's error (a server restart) must not crash the process; the next write reports it.
   pool.on('error', () => undefined);
+  // A checked-out client's connection can drop between queries; the query in flight, or the next
+  // one, reports it, so the client's own error event must not become an uncaught exception.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   let plan: CopyPlan | undefined;
   try {
     const columns = await pool.query<{ column_name: string }>(USAGE_EVENTS_COLUMNS_SQL);

@@ -21,6 +21,9 @@ function connectPostgres(databaseUrl: string): Sql {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   // An idle client's error (a server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // A checked-out client's connection can drop between queries; the query in flight, or the next
+  // one, reports it, so the client's own error event must not become an uncaught exception.
+  pool.on('connect', (client) => client.on('error', () => undefined));
 
   const over = (client: pg.Pool | pg.PoolClient): Sql => ({
     backend: 'postgres',
