@@ -10,7 +10,7 @@ import {
 } from '../attribution/index.js';
 import type { FormatReader, SourceFile } from './format-reader.js';
 import { SourceError } from './source-error.js';
-import { syncConnector } from './sync.js';
+import { syncConnector, type SyncProgress } from './sync.js';
 
 /** A billing format of lines `id,period,cost`; a file named `*broken*` cannot be read at all. */
 function fakeBilling(format: string, withDeliveries: boolean): FormatReader {
@@ -176,5 +176,75 @@ describe('syncConnector', () => {
         reason: 'format nope is not supported',
       }),
     ]);
+  });
+  it('marks rows that arrive for a closed period late, by the time of the previous sync', async () => {
+    const baseDir = await files({ 'cur/1.csv': 'a,2026-10,1\n' });
+    const late = connector('late', [{ name: 'cur', format: 'plain' }]);
+    await syncConnector(late, { store, baseDir, readerFor, clock: () => new Date('2026-11-20') });
+    await writeFile(path.join(baseDir, 'cur/1.csv'), 'a,2026-10,1\nrefund,2026-10,-1\n');
+    const result = await syncConnector(late, {
+      store,
+      baseDir,
+      readerFor,
+      clock: () => new Date('2026-12-01'),
+    });
+    expect(result.lateCostRows).toBe(1);
+    const rows = await store.costRows(['late']);
+    expect(rows.map((r) => `${r.id}${r.late ? ' late' : ''}`)).toEqual(['a', 'refund late']);
+  });
+
+  it('streams a delivery larger than a batch, finding a duplicate in another batch than its first', async () => {
+    const lines = Array.from({ length: 12_000 }, (_, i) => `r${i},2026-10,1`);
+    const baseDir = await files({ 'cur/1.csv': `${lines.join('\n')}\nr7,2026-10,1\n` });
+    const seen: SyncProgress[] = [];
+    const result = await syncConnector(connector('big', [{ name: 'cur', format: 'plain' }]), {
+      store,
+      baseDir,
+      readerFor,
+      onProgress: (p) => seen.push(p),
+    });
+    expect(result.costRows).toBe(12_000);
+    expect(result.quarantined.map((q) => [q.source.line, q.reason])).toEqual([
+      [12_001, expect.stringMatching(/duplicate line item r7, first at .*1\.csv:8$/)],
+    ]);
+    expect(seen[0]).toEqual(expect.objectContaining({ files: 1, filesRead: 0, records: 0 }));
+    expect(seen.some((p) => p.filesRead === 0 && p.records === 10_000)).toBe(true);
+    expect(seen.at(-1)).toEqual({
+      connector: 'big',
+      source: 'cur',
+      files: 1,
+      filesRead: 1,
+      records: 12_001,
+    });
+  });
+
+  it('stages nothing lasting when a delivery is discarded for an unreadable file', async () => {
+    const baseDir = await files({ 'cur/1.csv': 'a,2026-10,1\n', 'cur/2-broken.csv': 'x' });
+    await syncConnector(connector('gone', [{ name: 'cur', format: 'plain' }]), {
+      store,
+      baseDir,
+      readerFor,
+    });
+    const [staged] = await store.sql.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM cost_row_staging',
+    );
+    expect(staged?.n).toBe(0);
+    expect(await total('gone')).toEqual([]);
+  });
+
+  it('refuses the sources of a connector whose Secret cannot be read here, naming the Secret', async () => {
+    const baseDir = await files({ 'cur/1.csv': 'a,2026-10,1\n' });
+    const secretive = {
+      ...connector('secretive', [{ name: 'cur', format: 'plain' }]),
+    };
+    secretive.spec = { ...secretive.spec, credentialsSecretRef: { name: 'aws-keys', key: 'json' } };
+    const result = await syncConnector(secretive, { store, baseDir, readerFor });
+    expect(result.quarantined).toEqual([
+      expect.objectContaining({
+        field: 'spec.credentialsSecretRef',
+        reason: expect.stringContaining('Secret aws-keys key json'),
+      }),
+    ]);
+    expect(await total('secretive')).toEqual([]);
   });
 });
