@@ -1,5 +1,7 @@
 // Which billed services are AI inference, so attribution can keep to AI spend.
 import type { CostRow } from '../attribution/index.js';
+import { isGcpAiService } from './gcp-sku.js';
+import { isAzureAiService } from './azure-cost-row.js';
 
 /** Bedrock's own line items, as CUR names the service (product name, else product code). */
 const BEDROCK_SERVICE_NAMES: ReadonlySet<string> = new Set(['Amazon Bedrock', 'AmazonBedrock']);
@@ -20,5 +22,7 @@ export function isBedrockService(serviceName: string): boolean {
  * Edition)" rows. GCP and Azure services join this when their export readers do.
  */
 export function isAiService(row: CostRow): boolean {
+  if (row.provider === 'azure') return isAzureAiService(row.serviceName);
+  if (row.provider === 'gcp') return isGcpAiService(row.serviceName);
   return row.provider === 'aws' && isBedrockService(row.serviceName);
 }

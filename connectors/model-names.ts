@@ -1,6 +1,8 @@
 // One name per model, whatever the source calls it: Bedrock callers pass inference-profile ids and
 // ARNs, CUR rows carry billing names, Marketplace rows a product name. Attribution joins bills to
 // requests on the normalized id, so a name this file does not know is kept as given, never guessed.
+import { normalizeGcpModelId } from './gcp-model-names.js';
+import { normalizeAzureModelId } from './azure-model-names.js';
 
 /** Geographic and global cross-region inference-profile prefixes of Bedrock model ids. */
 const PROFILE_PREFIX = /^(?:us|us-gov|eu|apac|jp|au|ca|global)\.(?=[a-z0-9-]+\.)/;
@@ -70,6 +72,8 @@ const BY_BILLING_NAME: ReadonlyMap<string, string> = new Map(
  */
 export function normalizeModelId(provider: string, model: string): string {
   const name = model.trim();
+  if (provider === 'azure') return normalizeAzureModelId(name);
+  if (provider === 'gcp') return normalizeGcpModelId(name);
   if (provider !== 'aws') return name;
 
   const fromArn = RESOLVABLE_ARN.exec(name)?.[1] ?? name;
