@@ -98,6 +98,30 @@ const RULES: RuleCase[] = [
     fails: conn({ provider: 'azure' }),
   },
   {
+    message: 'sources in a gcp-* format need provider gcp',
+    path: 'spec.sources',
+    passes: conn({
+      provider: 'gcp',
+      sources: [{ name: 'billing', format: 'gcp-billing-export', url: 'file://billing/' }],
+    }),
+    fails: conn({
+      provider: 'aws',
+      sources: [{ name: 'billing', format: 'gcp-billing-export', url: 'file://billing/' }],
+    }),
+  },
+  {
+    message: 'sources in an azure-* format need provider azure',
+    path: 'spec.sources',
+    passes: conn({
+      provider: 'azure',
+      sources: [{ name: 'costs', format: 'azure-cost-export', url: 'file://costs/' }],
+    }),
+    fails: conn({
+      provider: 'gcp',
+      sources: [{ name: 'costs', format: 'azure-cost-export', url: 'file://costs/' }],
+    }),
+  },
+  {
     message: 'provider is immutable; create another CloudConnector instead',
     path: 'spec.provider',
     old: conn({ provider: 'gcp', sources: gcpEvents }),
