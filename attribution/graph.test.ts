@@ -240,6 +240,11 @@ describe('workload identity on other clouds', () => {
       'ml/trainer',
     ],
     [
+      "a Vertex caller label naming the Google service account's account id",
+      { gcpPrincipal: 'trainer' },
+      'ml/trainer',
+    ],
+    [
       'GKE federation without a Google service account',
       {
         gcpPrincipal:
@@ -260,6 +265,32 @@ describe('workload identity on other clouds', () => {
       expect(pathConfidence(found!.edges).toNumber()).toBeCloseTo(0.855, 6);
     },
   );
+
+  it('finds no service through an account id that Google service accounts of two projects share', () => {
+    const twoProjects = cluster([
+      costCenter('ml'),
+      deployment('ml', 'trainer', { 'argmin.io/cost-center': 'ml' }),
+      deployment('ml', 'tuner', { 'argmin.io/cost-center': 'ml' }),
+      ...(['trainer', 'tuner'] as const).map((name) => ({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: {
+          name,
+          namespace: 'ml',
+          annotations: {
+            'iam.gke.io/gcp-service-account': `worker@acme-${name}.iam.gserviceaccount.com`,
+          },
+        },
+      })),
+    ]);
+    const graph = new AttributionGraph({
+      state: twoProjects,
+      people: [],
+      groups: [],
+      codeowners: new Map(),
+    });
+    expect(graph.resolveCaller({ gcpPrincipal: 'worker' })).toBeNull();
+  });
 });
 
 describe('workload identity stated by an inventory', () => {

@@ -270,7 +270,12 @@ export class AttributionGraph {
 
     const federated = gkeFederatedServiceAccount(identity.gcpPrincipal);
     const bindings = [
-      ...cloudIdentityKeys(identity).flatMap((key) => s.saByCloudIdentity.get(key) ?? []),
+      ...cloudIdentityKeys(identity).flatMap((key) => {
+        const found = s.saByCloudIdentity.get(key) ?? [];
+        // An account id that service accounts of several projects share is evidence for none.
+        const accounts = new Set(found.map((b) => b.serviceAccount));
+        return key.startsWith('gcp-id:') && accounts.size > 1 ? [] : found;
+      }),
       ...(federated
         ? [{ serviceAccount: federated, why: `GKE workload identity ${identity.gcpPrincipal}` }]
         : []),
@@ -535,7 +540,12 @@ function workloadIdentityBindings(annotations: Record<string, string>) {
   const role = roleArn ? roleKey(roleArn) : null;
   if (role) bindings.push({ key: `aws:${role}`, why: `IRSA: caller assumed ${roleArn}` });
   const gsa = annotations[GKE_SERVICE_ACCOUNT_ANNOTATION];
-  if (gsa) bindings.push({ key: `gcp:${gsa.toLowerCase()}`, why: `GKE workload identity ${gsa}` });
+  if (gsa) {
+    bindings.push({ key: `gcp:${gsa.toLowerCase()}`, why: `GKE workload identity ${gsa}` });
+    const accountId = gsa.split('@')[0]!.toLowerCase();
+    const why = `caller ${accountId} is the account id of GKE workload identity ${gsa}`;
+    bindings.push({ key: `gcp-id:${accountId}`, why });
+  }
   const clientId = annotations[AZURE_CLIENT_ID_ANNOTATION];
   if (clientId) {
     const why = `Azure workload identity client ${clientId}`;
@@ -549,6 +559,11 @@ function cloudIdentityKeys(identity: CallerIdentity): string[] {
   const role = identity.awsPrincipal ? roleKey(identity.awsPrincipal) : null;
   if (role) keys.push(`aws:${role}`);
   if (identity.gcpPrincipal) keys.push(`gcp:${identity.gcpPrincipal.toLowerCase()}`);
+  // Vertex request labels cannot hold `@` or `.`: a caller label names a Google service account
+  // by its account id, the part before the `@`.
+  if (identity.gcpPrincipal && /^[a-z][a-z0-9-]*$/i.test(identity.gcpPrincipal)) {
+    keys.push(`gcp-id:${identity.gcpPrincipal.toLowerCase()}`);
+  }
   if (identity.azurePrincipal) keys.push(`azure:${identity.azurePrincipal.toLowerCase()}`);
   return keys;
 }
