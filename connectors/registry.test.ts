@@ -13,6 +13,7 @@ describe('readerFor', () => {
     ['aws-bedrock-invocation-logs', 'usage'],
     ['argmin-events', 'usage'],
     ['scim-2.0', 'identity'],
+    ['aws-iam', 'identity'],
   ])('reads %s as %s', (format, role) => {
     expect(readerFor(format)).toMatchObject({ format, role });
     expect(SUPPORTED_FORMATS).toContain(format);

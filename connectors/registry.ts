@@ -2,6 +2,7 @@
 import { ArgminEventsReader } from './argmin-events.js';
 import { awsCur2Reader } from './aws-cur-2.js';
 import { awsCurLegacyReader } from './aws-cur-legacy.js';
+import { awsIamReader } from './aws-iam.js';
 import { azureCostExportReader } from './azure-cost-export.js';
 import { AzureOpenAiDiagnosticLogsReader } from './azure-openai-diagnostic-logs.js';
 import { BedrockInvocationLogsReader } from './bedrock-invocation-logs.js';
@@ -19,6 +20,7 @@ const READERS: readonly FormatReader[] = [
   gcpBillingExportReader,
   new ArgminEventsReader(),
   scimReader,
+  awsIamReader,
   azureCostExportReader,
   new AzureOpenAiDiagnosticLogsReader(),
 ];
