@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { apiCommand } from './api-command.js';
 import { attributeCommand } from './attribute-command.js';
+import { interceptorCommand } from './interceptor-command.js';
 import { operatorCommand } from './operator-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -15,6 +16,7 @@ const program = new Command('argmin')
 program.addCommand(attributeCommand());
 program.addCommand(validateCommand());
 program.addCommand(operatorCommand());
+program.addCommand(interceptorCommand());
 program.addCommand(apiCommand());
 
 try {
