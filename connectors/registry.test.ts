@@ -11,6 +11,7 @@ describe('readerFor', () => {
     ['azure-cost-export', 'billing'],
     ['azure-openai-diagnostic-logs', 'usage'],
     ['aws-bedrock-invocation-logs', 'usage'],
+    ['gcp-vertex-audit-logs', 'usage'],
     ['argmin-events', 'usage'],
     ['scim-2.0', 'identity'],
     ['aws-iam', 'identity'],

@@ -9,6 +9,7 @@ import { BedrockInvocationLogsReader } from './bedrock-invocation-logs.js';
 import { focusReader } from './focus.js';
 import type { FormatReader } from './format-reader.js';
 import { gcpBillingExportReader } from './gcp-billing-export.js';
+import { GcpVertexAuditLogsReader } from './gcp-vertex-audit-logs.js';
 import { scimReader } from './scim.js';
 
 const READERS: readonly FormatReader[] = [
@@ -18,6 +19,7 @@ const READERS: readonly FormatReader[] = [
   focusReader('focus-1.0'),
   focusReader('focus-1.2'),
   gcpBillingExportReader,
+  new GcpVertexAuditLogsReader(),
   new ArgminEventsReader(),
   scimReader,
   awsIamReader,
