@@ -5,6 +5,7 @@ import { apiCommand } from './api-command.js';
 import { attributeCommand } from './attribute-command.js';
 import { interceptorCommand } from './interceptor-command.js';
 import { operatorCommand } from './operator-command.js';
+import { reportCommand } from './report-command.js';
 import { validateCommand } from './validate-command.js';
 
 const program = new Command('argmin')
@@ -18,6 +19,7 @@ program.addCommand(validateCommand());
 program.addCommand(operatorCommand());
 program.addCommand(interceptorCommand());
 program.addCommand(apiCommand());
+program.addCommand(reportCommand());
 
 try {
   await program.parseAsync(process.argv);
