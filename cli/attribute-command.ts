@@ -17,8 +17,11 @@ import {
   normalizeModelId,
   readerFor,
   syncConnector,
+  type SyncOptions,
 } from '../connectors/index.js';
 import { loadManifests, type LoadedManifests } from './manifests.js';
+
+type SyncProgress = Parameters<NonNullable<SyncOptions['onProgress']>>[0];
 
 /** Exit code of a run that reported, but refused some of its input. */
 export const EXIT_QUARANTINED = 2;
@@ -31,6 +34,7 @@ export interface AttributeRun {
 /** Runs the main job over a folder; the store is the caller's, so tests can choose it. */
 export interface AttributeFolderOptions {
   costView?: CostView;
+  onProgress?(progress: SyncProgress): void;
 }
 
 export async function attributeFolder(
@@ -53,7 +57,12 @@ export async function attributeManifests(
   );
   for (const connector of connectors) {
     const baseDir = path.dirname(connector.origin.file);
-    const synced = await syncConnector(connector, { store, baseDir, readerFor });
+    const synced = await syncConnector(connector, {
+      store,
+      baseDir,
+      readerFor,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
     quarantined.push(...synced.quarantined);
   }
   const codeowners = await loadCodeowners(manifests.state.policies);
@@ -100,12 +109,16 @@ export function attributeCommand(): Command {
       'PostgreSQL to use instead of the embedded store',
       process.env.DATABASE_URL,
     )
+    .option('--progress', 'report read progress on stderr even when it is not a terminal')
+    .option('--no-progress', 'never report read progress')
     .action(async (dir: string, options: CommandOptions) => {
       const manifests = await loadManifests(dir);
       const store = await Store.open(options.databaseUrl);
+      const showProgress = options.progress ?? process.stderr.isTTY === true;
       try {
         const { result, quarantined } = await attributeManifests(manifests, store, {
           costView: options.cost,
+          ...(showProgress ? { onProgress: progressReporter(stderrLine) } : {}),
         });
         const { report } = result;
         if (options.format === 'json') {
@@ -128,6 +141,49 @@ interface CommandOptions {
   format: 'table' | 'json';
   cost: CostView;
   databaseUrl?: string;
+  /** Unset unless `--progress` or `--no-progress` is given: then a terminal on stderr decides. */
+  progress?: boolean;
+}
+
+/** Progress lines within one source are at least this far apart; a source's last line is not held. */
+export const PROGRESS_INTERVAL_MS = 1_000;
+
+/**
+ * Turns sync progress into lines for a person watching a long read: files and rows so far and the
+ * rate since the source began. A read shorter than the interval prints only its closing line.
+ */
+export function progressReporter(
+  write: (line: string) => void,
+  now: () => number = () => performance.now(),
+): (progress: SyncProgress) => void {
+  let lastWrittenAt = now();
+  let sourceStartedAt = lastWrittenAt;
+  let source = '';
+
+  return (progress) => {
+    const at = now();
+    const key = `${progress.connector}/${progress.source}`;
+    if (key !== source || (progress.filesRead === 0 && progress.records === 0)) {
+      source = key;
+      sourceStartedAt = at;
+    }
+    const done = progress.filesRead === progress.files;
+    if (!done && at - lastWrittenAt < PROGRESS_INTERVAL_MS) return;
+
+    lastWrittenAt = at;
+    const seconds = (at - sourceStartedAt) / 1000;
+    const rate = seconds > 0 ? ` ${count(progress.records / seconds)} rows/s,` : '';
+    write(
+      `argmin: ${done ? 'read' : 'reading'} ${key}: ${progress.filesRead} of ` +
+        `${progress.files} files, ${count(progress.records)} rows,${rate} ${seconds.toFixed(1)} s`,
+    );
+  };
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 function describe(q: Quarantined): string {
