@@ -11,6 +11,8 @@ const FIXTURE = new URL(
   './fixtures/aws-bedrock-invocation-logs/bedrock-logs-2025-06-03.jsonl',
   import.meta.url,
 ).pathname;
+const fixture = (name: string) =>
+  new URL(`./fixtures/aws-bedrock-invocation-logs/${name}`, import.meta.url).pathname;
 const CANARY = 'CANARY-prompt-7f3a9c';
 /** Enough of the canary to catch a message that quotes a few characters of a line. */
 const CANARY_MARK = 'CANARY';
@@ -146,5 +148,49 @@ describe('aws-bedrock-invocation-logs reader', () => {
       output: { outputTokenCount: 1 },
       nested: [{}],
     });
+  });
+});
+
+describe('aws-bedrock-invocation-logs reader, delivered through CloudWatch Logs', () => {
+  const S3_IDS = ['001', '002', '003'];
+
+  it('reads a CloudWatch Logs export to S3, gzip, as the same events as S3 delivery', async () => {
+    const exported = join(dir, '000000.gz');
+    await writeFile(exported, gzipSync(await readFile(fixture('cloudwatch-export-000000'))));
+    const records = await read(exported, 'exportedlogs/bedrock/000000.gz');
+
+    const fromS3 = events(await read()).filter((e) => S3_IDS.includes(e.requestId.slice(-3)));
+    expect(events(records)).toEqual(fromS3);
+    expect(quarantined(records)).toEqual([
+      {
+        source: { connector: 'finops/aws-payer', file: 'exportedlogs/bedrock/000000.gz', line: 4 },
+        field: 'requestId',
+        reason: 'requestId is required',
+      },
+    ]);
+  });
+
+  it('reads filter-log-events output, each event at its line, naming a bad message', async () => {
+    const records = await read(fixture('filter-log-events.json'), 'filter-log-events.json');
+    const fromS3 = events(await read()).filter((e) => S3_IDS.includes(e.requestId.slice(-3)));
+    expect(events(records)).toEqual(fromS3);
+    expect(quarantined(records).map((q) => [q.source.line, q.field, q.reason])).toEqual([
+      [24, 'events[3].message', 'events[3].message is required'],
+      [30, 'events[4].message', 'events[4].message is not valid JSON'],
+    ]);
+  });
+
+  it('keeps no body from either delivery, nor from a failure to read one', async () => {
+    for (const name of ['cloudwatch-export-000000', 'filter-log-events.json']) {
+      expect(await readFile(fixture(name), 'utf8')).toContain(CANARY);
+      expect(JSON.stringify(await read(fixture(name), name))).not.toContain(CANARY_MARK);
+    }
+    const cut = join(dir, 'cut.json');
+    const text = await readFile(fixture('filter-log-events.json'), 'utf8');
+    await writeFile(cut, text.slice(0, text.indexOf(CANARY) + 40));
+    const err = await read(cut, 'cut.json').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SOURCE_FORMAT_INVALID' });
+    expect(String(err)).not.toContain(CANARY_MARK);
+    expect(JSON.stringify(err)).not.toContain(CANARY_MARK);
   });
 });

@@ -1,6 +1,9 @@
-// Amazon Bedrock model invocation logs: one ModelInvocationLog JSON object a line, gzip or not.
-// The logs may carry whole prompts and completions; those are dropped while the line is parsed
-// and never reach a record, a quarantine reason or an error.
+// Amazon Bedrock model invocation logs, gzip or not, as each destination delivers them: one
+// ModelInvocationLog JSON object a line (S3), a CloudWatch Logs export to S3 (`<timestamp> <json>`
+// a line), or `aws logs filter-log-events` / `get-log-events` output (`{"events": [...]}`, each
+// event's `message` one log as a JSON string). The logs may carry whole prompts and completions;
+// those are dropped while the text is parsed and never reach a record, a quarantine reason or an
+// error.
 import { parseUsageEvent, type SourceRecord, type UsageEvent } from '../attribution/index.js';
 import {
   quarantine,
@@ -8,9 +11,13 @@ import {
   type ReadContext,
   type SourceFile,
 } from './format-reader.js';
-import { readLines } from './open-source.js';
+import { jsonLogEntries } from './json-log-entries.js';
 
 const SCHEMA_TYPE = 'ModelInvocationLog';
+
+/** The timestamp a CloudWatch Logs export writes before each event's message. */
+const EXPORT_PREFIX =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\s+(?=\{)/;
 
 /** Keys whose values are request or response payloads: bodies, media, embeddings, content. */
 const PAYLOAD_KEY = /body|image|video|audio|embedding|content/i;
@@ -40,19 +47,37 @@ export class BedrockInvocationLogsReader implements FormatReader {
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
   async *read(file: SourceFile, ctx: ReadContext): AsyncIterable<SourceRecord> {
-    for await (const { line, text } of readLines(file.path)) {
-      if (text.trim() === '') continue;
-
-      const log = parseWithoutPayloads(text);
+    const options = {
+      reviver: withoutPayloads,
+      lists: ['events'],
+      lineText: (text: string) => text.replace(EXPORT_PREFIX, ''),
+    };
+    let eventIndex = 0;
+    for await (const entry of jsonLogEntries(file, options)) {
+      const { line } = entry;
+      let log = entry.value;
       if (log === undefined) {
         yield quarantine(file, ctx, line, null, 'the line is not valid JSON');
         continue;
       }
-      if (typeof log !== 'object' || log === null || Array.isArray(log)) {
+      if (entry.list === 'events') {
+        const field = `events[${eventIndex++}].message`;
+        const message = isObject(log) ? log.message : undefined;
+        if (typeof message !== 'string' || message.trim() === '') {
+          yield quarantine(file, ctx, line, field, `${field} is required`);
+          continue;
+        }
+        log = parseWithoutPayloads(message);
+        if (log === undefined) {
+          yield quarantine(file, ctx, line, field, `${field} is not valid JSON`);
+          continue;
+        }
+      }
+      if (!isObject(log)) {
         yield quarantine(file, ctx, line, null, 'the line is not a JSON object');
         continue;
       }
-      const fields = log as Record<string, unknown>;
+      const fields = log;
       if (fields.schemaType !== undefined && fields.schemaType !== SCHEMA_TYPE) {
         const reason = `schemaType is not ${SCHEMA_TYPE}`;
         yield quarantine(file, ctx, line, 'schemaType', reason);
@@ -73,11 +98,15 @@ export class BedrockInvocationLogsReader implements FormatReader {
 /** The parsed line with every payload key removed as it is met, or undefined when not JSON. */
 export function parseWithoutPayloads(text: string): unknown {
   try {
-    return JSON.parse(text, (key, value: unknown) => (PAYLOAD_KEY.test(key) ? undefined : value));
+    return JSON.parse(text, withoutPayloads);
   } catch {
     // The parser's message quotes the line, which may hold a prompt: it is not passed on.
     return undefined;
   }
+}
+
+function withoutPayloads(key: string, value: unknown): unknown {
+  return PAYLOAD_KEY.test(key) ? undefined : value;
 }
 
 /** The event the log describes, before the event gate checks it. */
@@ -122,9 +151,11 @@ function toEvent(log: Record<string, unknown>): Record<string, unknown> {
 
 function objectAt(log: Record<string, unknown>, key: string): Record<string, unknown> {
   const value = log[key];
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
+  return isObject(value) ? value : {};
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function present(value: unknown): boolean {
