@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import {
   addObject,
   AttributionGraph,
   emptyClusterState,
+  Store,
+  type CloudConnector,
   type KubeObject,
   type Quarantined,
   type SourceRecord,
@@ -13,10 +15,14 @@ import {
 } from '../attribution/index.js';
 import { awsIamReader } from './aws-iam.js';
 import type { ReadContext } from './format-reader.js';
+import { readerFor } from './registry.js';
 import { SourceError } from './source-error.js';
+import { syncConnector } from './sync.js';
 
 const fixture = (name: string) => new URL(`./fixtures/aws-iam/${name}`, import.meta.url).pathname;
 const CTX: ReadContext = { connector: 'finops/aws-iam', provider: 'aws' };
+/** The embedded store starts slowly when the whole suite shares the machine. */
+const STORE_TIMEOUT_MS = 90_000;
 
 async function read(name: string, path = fixture(name)): Promise<SourceRecord[]> {
   const out: SourceRecord[] = [];
@@ -146,24 +152,57 @@ describe('a caller that assumed a role known only from the IAM inventory', () =>
     awsPrincipal: 'arn:aws:sts::210987654321:assumed-role/search-ranker/botocore-session-4',
   };
 
-  it('reaches its namespace/serviceaccount and its CostCenter, citing the trust policy', async () => {
-    const state = emptyClusterState();
-    for (const o of objects) addObject(state, o, origin);
-    const inventory = bindings(await read('authorization-details.json'));
-    const graph = new AttributionGraph({
-      state,
-      people: [],
-      groups: [],
-      codeowners: new Map(),
-      bindings: inventory,
-    });
+  it(
+    'reaches its namespace/serviceaccount and its CostCenter, citing the trust policy',
+    async () => {
+      const state = emptyClusterState();
+      for (const o of objects) addObject(state, o, origin);
+      const inventory = await syncedBindings();
+      expect(inventory.map((b) => b.serviceAccount)).toContain('support/triage');
+      const graph = new AttributionGraph({
+        state,
+        people: [],
+        groups: [],
+        codeowners: new Map(),
+        bindings: inventory,
+      });
 
-    const found = graph.resolveCaller(caller);
-    expect(found).toMatchObject({ service: 'search/ranker', costCenter: 'search' });
-    expect(found!.edges[0]!.evidence).toContain('IRSA trust policy');
-    expect(found!.edges[0]!.evidence).toContain('authorization-details.json:33');
+      const found = graph.resolveCaller(caller);
+      expect(found).toMatchObject({ service: 'search/ranker', costCenter: 'search' });
+      expect(found!.edges[0]!.evidence).toContain('IRSA trust policy');
+      expect(found!.edges[0]!.evidence).toContain('authorization-details.json:33');
 
-    const without = new AttributionGraph({ state, people: [], groups: [], codeowners: new Map() });
-    expect(without.resolveCaller(caller)?.costCenter ?? null).toBeNull();
-  });
+      const without = new AttributionGraph({
+        state,
+        people: [],
+        groups: [],
+        codeowners: new Map(),
+      });
+      expect(without.resolveCaller(caller)?.costCenter ?? null).toBeNull();
+    },
+    STORE_TIMEOUT_MS,
+  );
 });
+
+/** The bindings a sync of an aws-iam source leaves in the store, read back as attribution does. */
+async function syncedBindings(): Promise<WorkloadBinding[]> {
+  const baseDir = await mkdtemp(join(dir, 'sync-'));
+  await mkdir(join(baseDir, 'iam'));
+  for (const name of ['authorization-details.json', 'pod-identity-associations.jsonl']) {
+    await copyFile(fixture(name), join(baseDir, 'iam', name));
+  }
+  const connector: CloudConnector = {
+    metadata: { name: 'aws-iam', labels: {}, annotations: {} },
+    spec: { provider: 'aws', sources: [{ name: 'iam', format: 'aws-iam', url: 'file://iam/' }] },
+    origin: { file: 'connector.yaml', line: 1 },
+  };
+  const store = await Store.open(undefined);
+  try {
+    const result = await syncConnector(connector, { store, baseDir, readerFor });
+    // The role without a trust policy and the association without its role are reported.
+    expect(result.quarantined).toHaveLength(2);
+    return await store.bindings();
+  } finally {
+    await store.close();
+  }
+}

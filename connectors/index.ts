@@ -13,5 +13,7 @@ export {
 } from './codeowners.js';
 export { ArgminEventsReader } from './argmin-events.js';
 export { BedrockInvocationLogsReader } from './bedrock-invocation-logs.js';
+export { GcpVertexAuditLogsReader } from './gcp-vertex-audit-logs.js';
+export { awsIamReader } from './aws-iam.js';
 export { syncConnector, connectorKey, type SyncOptions, type SyncResult } from './sync.js';
 export { loadCodeowners, type LoadedCodeowners } from './codeowners-sources.js';
