@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Quarantined, SourceRecord, UsageEvent } from '../attribution/index.js';
+import {
+  addObject,
+  AttributionGraph,
+  emptyClusterState,
+  type KubeObject,
+  type Quarantined,
+  type SourceRecord,
+  type UsageEvent,
+} from '../attribution/index.js';
 import type { ReadContext } from './format-reader.js';
 import { GcpVertexAuditLogsReader } from './gcp-vertex-audit-logs.js';
 import { SourceError } from './source-error.js';
@@ -144,5 +152,53 @@ describe('gcp-vertex-audit-logs reader', () => {
     expect(err).toBeInstanceOf(SourceError);
     expect(String(err)).not.toContain(CANARY_MARK);
     expect(JSON.stringify(err)).not.toContain(CANARY_MARK);
+  });
+});
+
+describe('a Vertex AI caller named by its audit log', () => {
+  const workload = (ns: string, name: string): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
+    spec: { template: { spec: { serviceAccountName: name, containers: [{ image: 'i:1' }] } } },
+  });
+  const objects: KubeObject[] = [
+    ...['search', 'support'].map((name) => ({
+      apiVersion: 'argmin.io/v1alpha1',
+      kind: 'CostCenter',
+      metadata: { name },
+      spec: { code: `CC-${name}`, displayName: name, namespaces: [name] },
+    })),
+    workload('search', 'ranker'),
+    workload('support', 'triage'),
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'ranker',
+        namespace: 'search',
+        annotations: {
+          'iam.gke.io/gcp-service-account': 'ranker@acme-ml-prod.iam.gserviceaccount.com',
+        },
+      },
+    },
+  ];
+
+  it('reaches its service and CostCenter through GKE workload identity, or its own subject', async () => {
+    const state = emptyClusterState();
+    for (const o of objects) addObject(state, o, { file: 'cluster.yaml', line: 1 });
+    const graph = new AttributionGraph({ state, people: [], groups: [], codeowners: new Map() });
+    const all = events(await read(LINES));
+    const resolved = (suffix: string) =>
+      graph.resolveEvent(all.find((e) => e.requestId.endsWith(suffix))!);
+
+    expect(resolved('1q2w3e4r5t6y')).toMatchObject({
+      service: 'search/ranker',
+      costCenter: 'search',
+    });
+    expect(resolved('3z4x5c6v7b8n')).toMatchObject({
+      service: 'support/triage',
+      costCenter: 'support',
+    });
   });
 });
