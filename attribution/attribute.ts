@@ -1,14 +1,17 @@
 // One attribution run over the store: the bill of the named connectors, the requests of its
 // period, the people and the cluster state, reconciled into allocations, kept, and reported.
+import path from 'node:path';
 import type { EvidenceKind } from './evidence.js';
 import { RunPaths } from './explain-paths.js';
 import type { GraphProblem, OwnershipLookup } from './graph.js';
 import { PolicyResolver } from './policy.js';
 import type { CostRow, Quarantined } from './model.js';
 import { Money, ZERO } from './money.js';
+import { loadPriceBook, type PriceBook } from './price-book.js';
+import { priceDrift } from './price-book-drift.js';
 import { costOf, reconcile, type Allocation, type CostView } from './reconcile.js';
 import { buildReport, type Report } from './report.js';
-import type { ClusterState } from './resources.js';
+import type { AttributionPolicy, ClusterState } from './resources.js';
 import type { Store } from './store/index.js';
 import { saveRun } from './store/runs.js';
 
@@ -26,6 +29,23 @@ export interface AttributeOptions {
   costView?: CostView;
   /** Inputs already refused on the way in, reported with the result. */
   quarantined?: Quarantined[];
+  /**
+   * List prices, for requests without a cost and for drift against the bill. By default the book
+   * that ships with Argmin, with the files the AttributionPolicies name in `spec.priceBook`.
+   */
+  priceBook?: PriceBook;
+  /**
+   * Decimal string: relative difference between the bill's and the book's unit price past which
+   * drift is reported. By default an AttributionPolicy's `spec.priceDriftThreshold`, else 5%.
+   */
+  driftThreshold?: string;
+}
+
+/** The pricing fields of an AttributionPolicy's spec. */
+interface PricingSpec {
+  /** A price book file or folder, relative to the manifest's folder. */
+  priceBook?: string;
+  priceDriftThreshold?: string;
 }
 
 export interface AttributeResult {
@@ -94,16 +114,28 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
     codeowners: options.codeowners,
     weights: options.weights,
   });
+  const book =
+    options.priceBook ??
+    (await loadPriceBook({
+      normalizeModel: options.normalizeModel,
+      paths: policyPriceBooks(options.state.policies),
+    }));
+  const currency = currencies[0]!;
   const allocations = reconcile({
     rows,
     events,
     graph: paths.recording(graph),
     costView,
     normalizeModel: options.normalizeModel,
+    estimateCost: (event) => book.estimateCost(event, { currency }),
+  });
+  // Drift compares what the invoice charged per token, whichever view is reported.
+  const drift = priceDrift(rows, book, {
+    threshold: options.driftThreshold ?? policyDriftThreshold(options.state.policies),
   });
 
   const report = buildReport({
-    currency: currencies[0]!,
+    currency,
     costView,
     period,
     allocations,
@@ -112,11 +144,29 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
       cost: outOfScope.reduce((sum, r) => sum.plus(costOf(r, costView)), ZERO),
     },
     quarantined: options.quarantined ?? [],
+    priceDrift: drift,
   });
   assertReconciled(rows, costView, report);
   const runId = await saveRun(store.sql, report, allocations);
   await paths.save(store.sql, runId);
   return { report, allocations, problems: graph.problems };
+}
+
+function policyPriceBooks(policies: AttributionPolicy[]): string[] {
+  return policies.flatMap((p) => {
+    const file = (p.spec as PricingSpec).priceBook;
+    return typeof file === 'string' && file !== ''
+      ? [path.resolve(path.dirname(p.origin.file), file)]
+      : [];
+  });
+}
+
+/** The strictest threshold any policy sets, so no policy's drift goes unreported. */
+function policyDriftThreshold(policies: AttributionPolicy[]): string | undefined {
+  const set = policies
+    .map((p) => (p.spec as PricingSpec).priceDriftThreshold)
+    .filter((t): t is string => typeof t === 'string' && /^\d+(\.\d+)?$/.test(t));
+  return set.length === 0 ? undefined : set.reduce((a, b) => (new Money(b).lessThan(a) ? b : a));
 }
 
 /** Every billed cent is attributed or unattributed: a run that breaks this must not be reported. */

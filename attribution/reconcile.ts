@@ -35,6 +35,11 @@ export interface ReconcileInputs {
   graph: Resolver;
   /** The model id a provider's spelling normalizes to, so bill lines and requests meet. */
   normalizeModel(provider: string, model: string): string;
+  /**
+   * What a request without a `cost` should have cost at list price, or null when it is unpriced.
+   * Only a line that names no token class needs it.
+   */
+  estimateCost?(event: UsageEvent): Money | null;
 }
 
 interface Request {
@@ -42,6 +47,8 @@ interface Request {
   account: string | undefined;
   region: string | undefined;
   tokens: Partial<Record<TokenClass, number>>;
+  /** The request's own cost, else the price book's estimate; null when neither is known. */
+  cost: Money | null;
   key: string;
 }
 
@@ -111,7 +118,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
     const amount = new Money(cost);
     const scale = Math.max(decimalPlaces(cost), MIN_ALLOCATION_SCALE);
 
-    if (row.chargeCategory !== 'Usage' || (!row.principal && (!row.model || !row.tokenClass))) {
+    if (row.chargeCategory !== 'Usage' || (!row.principal && !row.model)) {
       deferred.push(row);
       continue;
     }
@@ -134,7 +141,33 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
       continue;
     }
 
-    const tokenClass = row.tokenClass!;
+    if (!row.tokenClass) {
+      // A line for a model but no token class can only be shared by what its requests cost.
+      const matched = coarseRequests(row, requestsByModel.get(row.model!) ?? []);
+      if (matched.weights.length === 0) {
+        deferred.push(row);
+        continue;
+      }
+      const parts = allocate(
+        amount,
+        matched.weights.map((w) => w.weight),
+        scale,
+      );
+      matched.weights.forEach((w, i) => {
+        const resolved = slices.get(w.key) ?? null;
+        const lead = `bill line distributed over its requests by ${matched.by}`;
+        const group = { callerKey: w.key, weight: w.weight };
+        if (resolved?.costCenter) {
+          const attribution = { ...resolved, edges: [step(lead), ...resolved.edges] };
+          push(row, { attribution, model: row.model, requests: w.count, ...group }, parts[i]!);
+        } else {
+          fallback(row, parts[i]!, `${lead}; their caller has no CostCenter`, resolved, group);
+        }
+      });
+      continue;
+    }
+
+    const tokenClass = row.tokenClass;
     const matched = matchingRequests(row, tokenClass, requestsByModel.get(row.model!) ?? []);
     if (matched.weights.length === 0) {
       fallback(row, amount, 'bill line has no matching requests');
@@ -232,7 +265,9 @@ function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution 
       outputTokens: event.outputTokens,
     };
     const at = Date.parse(event.timestamp);
-    const request = { at, account: event.account, region: event.region, tokens, key };
+    const cost =
+      event.cost !== undefined ? new Money(event.cost) : (inputs.estimateCost?.(event) ?? null);
+    const request = { at, account: event.account, region: event.region, tokens, cost, key };
     // A call through a shared service measures who used it; the service's own calls are the
     // ones the bill covers, so this one is never matched to a bill line.
     const index = through ? via : byModel;
@@ -327,6 +362,37 @@ function matchingRequests(row: CostRow, tokenClass: TokenClass, requests: Reques
     total = total.plus(count);
   }
   return { weights: [...byKey.values()], total };
+}
+
+/**
+ * The requests a line that names no token class covers, weighed by their cost. One request whose
+ * cost is unknown (an unpriced model, unknown usage) would count as free, so then every request is
+ * weighed by its tokens of all classes instead.
+ */
+function coarseRequests(row: CostRow, requests: Request[]) {
+  const start = Date.parse(row.chargePeriodStart);
+  const end = Date.parse(row.chargePeriodEnd);
+  const covered = requests.filter(
+    (r) =>
+      r.at >= start &&
+      r.at < end &&
+      (r.account === undefined || r.account === row.subAccountId) &&
+      (r.region === undefined || row.region === null || r.region === row.region),
+  );
+  const byCost = covered.every((r) => r.cost !== null);
+  const weightOf = (r: Request): Money =>
+    byCost ? r.cost! : Object.values(r.tokens).reduce<Money>((sum, n) => sum.plus(n ?? 0), ZERO);
+  const byKey = new Map<string, { key: string; weight: Money; count: number }>();
+  for (const r of covered) {
+    const weight = weightOf(r);
+    if (!weight.isPositive()) continue;
+    const entry = byKey.get(r.key) ?? { key: r.key, weight: ZERO, count: 0 };
+    entry.weight = entry.weight.plus(weight);
+    entry.count++;
+    byKey.set(r.key, entry);
+  }
+  const by = byCost ? 'their estimated cost' : 'their tokens (some requests are unpriced)';
+  return { weights: [...byKey.values()], by };
 }
 
 /** Tokens a line bills, from its quantity and pricing unit, or null when the unit is not tokens. */

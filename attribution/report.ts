@@ -3,6 +3,7 @@
 import { confidenceNumber, pathConfidence } from './evidence.js';
 import type { ChargeCategory, Quarantined } from './model.js';
 import { moneyText, Money, ZERO } from './money.js';
+import type { PriceDrift } from './price-book-drift.js';
 import type { Allocation, CostView } from './reconcile.js';
 
 export interface ReportRow {
@@ -38,6 +39,11 @@ export interface Report {
   /** Rows of the exports that are not AI spend, left out of every total above. */
   outOfScope: { rows: number; cost: string };
   quarantined: { file: string; line: number; field: string | null; reason: string }[];
+  /**
+   * Where the bill's unit prices differ from the price book's by more than the threshold; present
+   * only when some do. The bill stays the truth: drift changes no figure above.
+   */
+  priceDrift?: PriceDrift[];
 }
 
 export interface ReportInputs {
@@ -47,6 +53,7 @@ export interface ReportInputs {
   allocations: Allocation[];
   outOfScope: { rows: number; cost: Money };
   quarantined: Quarantined[];
+  priceDrift?: PriceDrift[];
 }
 
 const CATEGORY_ORDER: ChargeCategory[] = ['Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment'];
@@ -113,6 +120,7 @@ export function buildReport(inputs: ReportInputs): Report {
       field: q.field,
       reason: q.reason,
     })),
+    ...(inputs.priceDrift?.length ? { priceDrift: inputs.priceDrift } : {}),
   };
 }
 
