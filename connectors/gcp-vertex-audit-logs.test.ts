@@ -117,7 +117,16 @@ describe('gcp-vertex-audit-logs reader', () => {
       ],
     ]);
     // GetEndpoint on line 9 is neither an event nor a fault.
-    expect(events(records)).toHaveLength(6);
+    expect(events(records)).toHaveLength(8);
+  });
+
+  it("gives a call logged as an operation's first and last entries one request id", async () => {
+    const all = events(await read(LINES));
+    const streamed = all.filter((e) => e.requestId === 'acme-ml-prod/stream-7d1e0c');
+    expect(streamed.map((e) => e.timestamp)).toEqual([
+      '2025-06-03T10:30:00Z',
+      '2025-06-03T10:30:04Z',
+    ]);
   });
 
   it('reads gcloud JSON arrays and gzip the same as lines, each entry at its own line', async () => {

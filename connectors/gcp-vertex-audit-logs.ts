@@ -150,9 +150,12 @@ function toEvent(entry: unknown): Built {
   const modelPath = PUBLISHER_MODEL.test(resourceName) ? resourceName : text(request.model);
   const status = isObject(payload.status) ? payload.status.code : undefined;
 
+  // Cloud Logging keeps one entry per insertId within a project's log. A call logged as an
+  // operation (its first and last entries) is one call, so its entries share the operation's id.
+  const operation = isObject(entry.operation) ? text(entry.operation.id) : undefined;
+  const callId = operation ?? insertId;
   const event: Json = {
-    // Cloud Logging keeps one entry per insertId within a project's log.
-    requestId: project === undefined ? insertId : `${project}/${insertId}`,
+    requestId: project === undefined ? callId : `${project}/${callId}`,
     timestamp: entry.timestamp,
     provider: 'gcp',
     model: modelPath === undefined ? null : normalizeGcpModelId(modelPath),
