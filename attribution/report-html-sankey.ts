@@ -17,6 +17,7 @@ const MIN_HEIGHT_PX = 360;
 const HEIGHT_PER_NODE_PX = 22;
 const LABEL_ROOM_PX = 210;
 const MIN_OPACITY = 0.15;
+const MIN_LABELLED_HEIGHT_PX = 9;
 
 const LAYER_NAMES = ['provider', 'model', 'service', 'team', 'cost center'];
 const NONE_LABELS = ['(no provider)', '(no model)', '(no service)', '(no team)', '(unattributed)'];
@@ -187,13 +188,17 @@ function nodeElement(n: SankeyNode<FlowNode, FlowLink>): string {
   const h = Math.max(1, (n.y1 ?? 0) - y0);
   const color = COLORS[Math.min(n.column, COLORS.length - 1)]!;
   const label = `${n.name} ${n.cost.toFixed(2)}`;
+  // A label taller than its node would sit on its neighbours'; the node's tooltip still names it.
+  const text =
+    n.kind === 'costCenter' || h >= MIN_LABELLED_HEIGHT_PX
+      ? `<text class="label" x="${(x0 + NODE_WIDTH_PX + 4).toFixed(1)}" y="${(y0 + h / 2).toFixed(1)}"` +
+        ` dominant-baseline="middle">${escapeXml(label)}</text>`
+      : '';
   return (
     `<g class="node" data-kind="${n.kind}" data-name="${escapeXml(n.name)}"` +
     ` data-cost="${moneyText(n.cost)}">` +
     `<rect x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${NODE_WIDTH_PX}" height="${h.toFixed(1)}"` +
-    ` fill="${color}"><title>${escapeXml(label)}</title></rect>` +
-    `<text class="label" x="${(x0 + NODE_WIDTH_PX + 4).toFixed(1)}" y="${(y0 + h / 2).toFixed(1)}"` +
-    ` dominant-baseline="middle">${escapeXml(label)}</text></g>`
+    ` fill="${color}"><title>${escapeXml(label)}</title></rect>${text}</g>`
   );
 }
 

@@ -33,6 +33,7 @@ tr + tr td { border-top: 1px solid #e3e7ea; }
 .basis { font-size: 12px; padding: 1px 6px; border-radius: 8px; background: #e6f0e6; }
 .basis.estimate { background: #fff3c4; }
 svg text { font: 11px system-ui, sans-serif; fill: #1d232a; } svg text.column { fill: #5b6670; }
+svg text.label { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 .charts { display: flex; flex-wrap: wrap; gap: 18px; }
 .burn { border: 1px solid #e3e7ea; border-radius: 6px; padding: 8px 10px; }
 .burn h3 { font-size: 15px; margin: 0; } .over { color: #b3261e; font-weight: 600; }
@@ -186,8 +187,8 @@ function burnDown(burn: BudgetBurn): string {
   return `<div class="burn" data-cost-center="${name}" data-spend="${status.spend}"
  data-amount="${status.amount}" data-forecast="${status.forecast}">
 <h3>${name}${over}${forecastOver}</h3>
-<div class="muted">Spent ${money(status.spend)} of ${money(status.amount)} ${escapeXml(status.currency)}
-(${status.usedPercent ?? '-'}%), forecast ${money(status.forecast)} by
+<div class="muted">Gross usage ${money(status.spend)} of ${money(status.amount)} ${escapeXml(status.currency)}
+(${status.usedPercent ?? '-'}%; ${money(status.net)} net of credits, tax and fees), forecast ${money(status.forecast)} by
 ${escapeXml(status.period.end.slice(0, 10))} (${escapeXml(status.forecastMethod)}).
 ${crossed.length > 0 ? `Crossed ${crossed.join(', ')}.` : 'No threshold crossed.'}</div>
 <svg class="burn-down" xmlns="http://www.w3.org/2000/svg" width="${CHART_WIDTH_PX}"
