@@ -110,6 +110,26 @@ const RULES: RuleCase[] = [
     }),
   },
   {
+    message: 'sources in an aws-* format need provider aws',
+    path: 'spec.sources',
+    passes: conn({ sources: [{ name: 'iam', format: 'aws-iam', url: 'file://iam/' }] }),
+    fails: conn({
+      provider: 'gcp',
+      sources: [{ name: 'iam', format: 'aws-iam', url: 'file://iam/' }],
+    }),
+  },
+  {
+    message: 'sources in a gcp-* format need provider gcp',
+    path: 'spec.sources',
+    passes: conn({
+      provider: 'gcp',
+      sources: [{ name: 'audit', format: 'gcp-vertex-audit-logs', url: 'file://audit/' }],
+    }),
+    fails: conn({
+      sources: [{ name: 'audit', format: 'gcp-vertex-audit-logs', url: 'file://audit/' }],
+    }),
+  },
+  {
     message: 'sources in an azure-* format need provider azure',
     path: 'spec.sources',
     passes: conn({
