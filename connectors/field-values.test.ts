@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { isRfc3339, memoize, parseDecimal, parseTimestamp } from './field-values.js';
 
@@ -12,8 +13,29 @@ describe('parseDecimal', () => {
     ['.5', '0.5'],
     ['-0', '0'],
     [' 7 ', '7'],
+    ['4.847757', '4.847757'],
+    ['007.2500', '7.25'],
+    ['-000.000', '0'],
+    ['-0.10', '-0.1'],
+    ['5.', '5'],
+    ['+0.5', '0.5'],
+    ['100', '100'],
+    ['1500.000', '1500'],
   ])('normalizes %s to the exact plain decimal %s', (text, expected) => {
     expect(parseDecimal(text)).toBe(expected);
+  });
+
+  it('gives plain decimals the same text as decimal.js does', () => {
+    const digits = ['0', '00', '1', '010', '120', '9999999999999999999999'];
+    for (const sign of ['', '+', '-']) {
+      for (const whole of digits) {
+        for (const fraction of [null, '', ...digits]) {
+          const text = fraction === null ? `${sign}${whole}` : `${sign}${whole}.${fraction}`;
+          const value = new Decimal(text);
+          expect(parseDecimal(text)).toBe(value.isZero() ? '0' : value.toFixed());
+        }
+      }
+    }
   });
 
   it.each(['', 'abc', '1,5', '0x10', 'NaN', 'Infinity', '1e400', '1.2.3', '--1'])(

@@ -10,6 +10,9 @@ const MAX_DECIMAL_EXPONENT = 100;
  * finite decimal number. No digit is lost: decimal.js keeps every digit it is given.
  */
 export function parseDecimal(text: string): string | null {
+  const plain = PLAIN_DECIMAL.exec(text);
+  if (plain !== null) return plainDecimal(plain[1] ?? '', plain[2] ?? '', plain[3] ?? '');
+
   const match = DECIMAL.exec(text.trim());
   if (match === null) return null;
   if (match[1] !== undefined && Math.abs(Number(match[1])) > MAX_DECIMAL_EXPONENT) return null;
@@ -17,6 +20,22 @@ export function parseDecimal(text: string): string | null {
   const value = new Decimal(text.trim());
   return value.isZero() ? '0' : value.toFixed();
 }
+
+/** Most bill amounts are plain (`4.847757`); they are normalized by hand, without decimal.js. */
+const PLAIN_DECIMAL = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+
+/** The text decimal.js would give for a plain decimal: no leading or trailing zeros, no `-0`. */
+function plainDecimal(sign: string, whole: string, fraction: string): string {
+  let start = 0;
+  while (start < whole.length - 1 && whole.charCodeAt(start) === ZERO) start++;
+  let end = fraction.length;
+  while (end > 0 && fraction.charCodeAt(end - 1) === ZERO) end--;
+  const digits = end === 0 ? whole.slice(start) : `${whole.slice(start)}.${fraction.slice(0, end)}`;
+  if (digits === '0') return '0';
+  return sign === '-' ? `-${digits}` : digits;
+}
+
+const ZERO = 0x30;
 
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*([Zz]|[+-]\d{2}:?\d{2}|UTC)?$/;
