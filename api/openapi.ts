@@ -4,6 +4,7 @@
 import { EVENT_LIMITS, type CallerIdentity, type UsageEvent } from '../attribution/index.js';
 import type { ApiErrorCode } from './errors.js';
 import { NDJSON_MEDIA_TYPE } from './event-batch.js';
+import { GROUPED_REPORT_SCHEMA, REPORT_OPERATION, REPORT_ROUTE } from './report-route.js';
 
 export interface OpenApiLimits {
   maxBodyBytes: number;
@@ -169,7 +170,7 @@ export function openApiDocument(limits: OpenApiLimits): object {
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { UsageEvent: usageEvent, Error: errorBody },
+      schemas: { UsageEvent: usageEvent, Error: errorBody, GroupedReport: GROUPED_REPORT_SCHEMA },
     },
     paths: {
       '/v1/events': {
@@ -218,6 +219,22 @@ export function openApiDocument(limits: OpenApiLimits): object {
               ...answer('Not stored for certain: the store is slow or down. Retry as it was.'),
               headers: retryAfter,
             },
+          },
+        },
+      },
+      [REPORT_ROUTE]: {
+        get: {
+          ...REPORT_OPERATION,
+          responses: {
+            '200': {
+              description: 'The groups, billed first; billed groups add up to totals.billed.',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/GroupedReport' } },
+              },
+            },
+            '400': answer('groupBy names no dimension, or from or to is not an ISO date.'),
+            '401': answer('No valid bearer token.'),
+            '404': answer('No attribution run in the store yet, or no store to read.'),
           },
         },
       },

@@ -3,8 +3,14 @@
 // sees a 2xx loses nothing and, the request id being the key, doubles nothing.
 import { readFile } from 'node:fs/promises';
 import type { Server as HttpsServer } from 'node:https';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type onRequestHookHandler,
+} from 'fastify';
 import pino, { type Logger } from 'pino';
+import type { Sql } from '../attribution/index.js';
 import type { Authenticator } from './bearer-tokens.js';
 import { BatchWriter, type EventSink } from './batch-writer.js';
 import { ApiError } from './errors.js';
@@ -12,6 +18,7 @@ import { JSON_MEDIA_TYPE, NDJSON_MEDIA_TYPE, readEvents } from './event-batch.js
 import { resolveLimits, type ApiLimits } from './limits.js';
 import { ApiMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { reportRoute } from './report-route.js';
 
 /** A slow client may not hold a connection open longer than this to send one request. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -40,6 +47,8 @@ export interface ApiOptions {
   origin?: string;
   /** How often the TLS files are reread. */
   tlsReloadIntervalMs?: number;
+  /** The store attribution runs are read from for reports; without it, none are served. */
+  reports?: Sql;
 }
 
 export interface RunningApi {
@@ -106,30 +115,28 @@ function routes(app: FastifyInstance, ctx: RouteContext): void {
     (_request, body, done) => done(null, body),
   );
 
-  app.post(
-    EVENTS_ROUTE,
-    {
-      // Before the body is read: a caller without a token costs no parsing.
-      onRequest: async (request) => {
-        const token = options.tokens.authenticate(request.headers.authorization);
-        if (token === undefined) {
-          throw new ApiError('UNAUTHENTICATED', 'a valid bearer token is required');
-        }
-        request.log = request.log.child({ tokenName: token });
-      },
-    },
-    async (request) => {
-      const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-      const events = readEvents(
-        String(request.body ?? ''),
-        mediaType === NDJSON_MEDIA_TYPE ? 'ndjson' : 'json',
-        { maxEvents: limits.maxEventsPerRequest, now: ctx.now() },
-      );
-      await writer.write(events);
-      request.log.debug({ events: events.length }, 'events stored');
-      return { accepted: events.length };
-    },
-  );
+  // Before the body is read: a caller without a token costs no parsing.
+  const authenticate: onRequestHookHandler = async (request) => {
+    const token = options.tokens.authenticate(request.headers.authorization);
+    if (token === undefined) {
+      throw new ApiError('UNAUTHENTICATED', 'a valid bearer token is required');
+    }
+    request.log = request.log.child({ tokenName: token });
+  };
+
+  app.post(EVENTS_ROUTE, { onRequest: authenticate }, async (request) => {
+    const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+    const events = readEvents(
+      String(request.body ?? ''),
+      mediaType === NDJSON_MEDIA_TYPE ? 'ndjson' : 'json',
+      { maxEvents: limits.maxEventsPerRequest, now: ctx.now() },
+    );
+    await writer.write(events);
+    request.log.debug({ events: events.length }, 'events stored');
+    return { accepted: events.length };
+  });
+
+  reportRoute(app, options.reports, authenticate);
 
   app.get('/openapi.json', async () => openApiDocument(limits));
   app.get('/healthz', async () => ({ status: 'ok' }));
