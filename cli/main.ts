@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { apiCommand } from './api-command.js';
 import { attributeCommand } from './attribute-command.js';
+import { explainCommand } from './explain-command.js';
 import { interceptorCommand } from './interceptor-command.js';
 import { operatorCommand } from './operator-command.js';
 import { reportCommand } from './report-command.js';
@@ -20,6 +21,7 @@ program.addCommand(operatorCommand());
 program.addCommand(interceptorCommand());
 program.addCommand(apiCommand());
 program.addCommand(reportCommand());
+program.addCommand(explainCommand());
 
 try {
   await program.parseAsync(process.argv);
