@@ -196,6 +196,18 @@ describe.each(BACKENDS)('grouped reports of a saved run on %s', (backend) => {
     expect(byDay['2026-10-05']).toBe('-0.323333');
   });
 
+  it('gives each cost center the same figure whether or not its days are split out', async () => {
+    const whole = await queryReport(store.sql, { runId, groupBy: ['costCenter'] });
+    const split = await queryReport(store.sql, { runId, groupBy: ['costCenter', 'day'] });
+    const byCenter = new Map<string | null | undefined, Money>();
+    for (const g of split.groups.filter((g) => g.basis === 'billed')) {
+      byCenter.set(g.key.costCenter, (byCenter.get(g.key.costCenter) ?? ZERO).plus(g.cost));
+    }
+    for (const g of whole.groups.filter((g) => g.basis === 'billed')) {
+      expect(byCenter.get(g.key.costCenter)?.toFixed()).toBe(g.cost);
+    }
+  });
+
   it('counts from the first day given up to, not including, the last', async () => {
     const report = await queryReport(store.sql, {
       runId,

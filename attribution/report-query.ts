@@ -91,6 +91,8 @@ const COLUMNS: Record<GroupDimension, string> = {
  * Each allocation split over the UTC days of its charge period by time, exactly: every piece is
  * cut down to the allocation's own decimals (at least six), and the units left go to the pieces
  * with the largest remainders, earlier days first on ties, so the pieces add up to the allocation.
+ * A report that neither groups by day nor cuts the period keeps each allocation whole (`$4`), so
+ * a month's credit spread over a million slices does not become thirty million pieces.
  */
 const DAY_PIECES = `
   WITH run AS (
@@ -110,7 +112,9 @@ const DAY_PIECES = `
            END AS w
       FROM spans,
            generate_series(date_trunc('day', s),
-                           date_trunc('day', greatest(s, e - interval '1 microsecond')),
+                           CASE WHEN $4::boolean
+                                THEN date_trunc('day', greatest(s, e - interval '1 microsecond'))
+                                ELSE date_trunc('day', s) END,
                            interval '1 day') AS d(day)
   ), exact AS (
     SELECT days.*, abs(cost) * w / sum(w) OVER (PARTITION BY n) AS share FROM days
@@ -226,6 +230,7 @@ async function billedGroups(
 ) {
   const dims = groupBy.map((d) => `${COLUMNS[d]} AS "${d}"`).join(', ');
   const keys = groupBy.map((d) => COLUMNS[d]).join(', ');
+  const split = groupBy.includes('day') || from !== null || to !== null;
   const records = await sql.query<GroupRecord>(
     `${DAY_PIECES}
      SELECT ${dims}, GROUPING(${keys}) > 0 AS total,
@@ -236,7 +241,7 @@ async function billedGroups(
        FROM pieces
       WHERE ($2::date IS NULL OR day >= $2::date) AND ($3::date IS NULL OR day < $3::date)
       GROUP BY GROUPING SETS ((${keys}), ())`,
-    [runId, from, to],
+    [runId, from, to, split],
   );
   const totals = records.find((r) => r.total) ?? { cost: '0', attributed: '0' };
   const groups = records
