@@ -71,8 +71,9 @@ function renderRequest(e: RequestExplanation): string[] {
     `request ${e.id} at ${r.timestamp}: ${r.provider} ${r.model ?? '(no model)'}` +
       (tokens ? `, ${tokens}` : ''),
     `  caller: ${callerText(e.caller)}`,
-    `  path held ${interval(e.heldFrom, e.heldUntil)}`,
-    ...pathLines(e.path, '  ', 'request'),
+    ...(e.recorded
+      ? [`  path held ${interval(e.heldFrom, e.heldUntil)}`, ...pathLines(e.path, '  ', 'request')]
+      : [`  attribution run ${e.run.id} kept no path for this caller: the request is outside it`]),
     ...alternativeLines(e.alternatives, '  '),
   ];
   if (e.lines.length > 0) {

@@ -84,6 +84,8 @@ export interface RequestExplanation {
   caller: CallerRef;
   heldFrom: string | null;
   heldUntil: string | null;
+  /** False when the run kept no path for the caller: the request lies outside what it attributed. */
+  recorded: boolean;
   /** Null: nothing placed the caller, so its share of the bill is unattributed. */
   path: PathView | null;
   alternatives: PathView[];
@@ -168,6 +170,7 @@ async function explainRequest(
     run,
     request,
     caller,
+    recorded: path !== null,
     heldFrom: path?.heldFrom ?? null,
     heldUntil: path?.heldUntil ?? null,
     path: path?.chosen ?? null,

@@ -4,13 +4,18 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { freshPostgres } from './databases.js';
 
 const run = promisify(execFile);
 const TSX = path.resolve('node_modules/.bin/tsx');
 const MAIN = path.resolve('cli/main.ts');
 
 async function argmin(...args: string[]) {
-  const env = { ...process.env, DATABASE_URL: '' };
+  return argminWith('', ...args);
+}
+
+async function argminWith(databaseUrl: string, ...args: string[]) {
+  const env = { ...process.env, DATABASE_URL: databaseUrl };
   try {
     const { stdout, stderr } = await run(TSX, [MAIN, ...args], { env, maxBuffer: 1 << 26 });
     return { code: 0, stdout, stderr };
@@ -106,5 +111,35 @@ describe('argmin explain, as a process', { timeout: PROCESS_TIMEOUT_MS }, () => 
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain("'no-such-id' is neither a request id nor a cost row id");
+  });
+
+  it('reads the latest run from the store at DATABASE_URL when no folder is given', async () => {
+    const db = await freshPostgres();
+    try {
+      const before = await argminWith(db.url, 'explain', HAIKU_LINE);
+      expect(before.code).toBe(1);
+      expect(before.stderr).toContain('no attribution run in the store');
+
+      expect(
+        (await argminWith(db.url, 'attribute', 'examples/acme', '--format', 'json')).code,
+      ).toBe(0);
+      const { code, stdout } = await argminWith(db.url, 'explain', HAIKU_LINE, '--format', 'json');
+      expect(code).toBe(0);
+      const explanation = JSON.parse(stdout);
+      expect(explanation.kind).toBe('costRow');
+      const [slice] = explanation.lines[0].slices;
+      expect(slice).toMatchObject({
+        costCenter: 'search',
+        service: 'search/ranker',
+        confidence: 0.855,
+      });
+      expect(slice.edges.map((e: { confidence: number }) => e.confidence)).toEqual([1, 0.9, 0.95]);
+      expect(slice.callers[0].alternatives[0]).toMatchObject({
+        costCenter: 'search',
+        confidence: 0.81,
+      });
+    } finally {
+      await db.drop();
+    }
   });
 });
