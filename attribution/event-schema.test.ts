@@ -53,6 +53,10 @@ describe('parseUsageEvent', () => {
     [{ service: 'ranker' }, 'service', 'namespace/name'],
     [{ attributes: { note: 'x'.repeat(257) } }, 'attributes.note', 'longer than 256'],
     [{ attributes: { prompt: 'x' } }, 'attributes.prompt', 'content'],
+    [{ attributes: { system_prompt: 'x' } }, 'attributes.system_prompt', 'content'],
+    [{ attributes: { userMessage: 'x' } }, 'attributes.userMessage', 'content'],
+    [{ attributes: { Input_Text: 'x' } }, 'attributes.Input_Text', 'content'],
+    [{ attributes: { 'chat.question': 'x' } }, 'attributes.chat.question', 'content'],
     [{ attributes: { n: 1 } }, 'attributes.n', 'non-empty string'],
   ])('refuses %j naming the field', (patch, field, reason) => {
     const check = parseUsageEvent({ ...valid, ...patch }, { now });
@@ -61,6 +65,14 @@ describe('parseUsageEvent', () => {
     expect(check.field).toBe(field);
     expect(check.reason).toContain(reason);
   });
+
+  it.each(['request_kind', 'outputFormat', 'feature', 'template_id'])(
+    'accepts the metadata attribute key %s',
+    (key) => {
+      const check = parseUsageEvent({ ...valid, attributes: { [key]: 'v' } }, { now });
+      expect(check.ok).toBe(true);
+    },
+  );
 
   it('accepts characters outside the Basic Multilingual Plane', () => {
     const check = parseUsageEvent(

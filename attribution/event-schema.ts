@@ -71,6 +71,32 @@ const CONTENT_FIELDS = new Set([
   'request',
 ]);
 
+/**
+ * Words that, anywhere in an attribute key (`system_prompt`, `userMessage`, `Input_Text`), say its
+ * value is content. Narrower than the field names above: `request_kind` or `output_format` are
+ * metadata, so `request` and `output` alone do not refuse an attribute.
+ */
+const CONTENT_WORDS = new Set([
+  'prompt',
+  'prompts',
+  'message',
+  'messages',
+  'completion',
+  'completions',
+  'content',
+  'contents',
+  'text',
+  'question',
+  'questions',
+  'answer',
+  'answers',
+  'transcript',
+  'conversation',
+  'instructions',
+  'choices',
+  'body',
+]);
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const DECIMAL = /^\d{1,20}(\.\d{1,20})?$/;
 const WORKLOAD_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -255,7 +281,7 @@ function attributeMap(value: unknown): Record<string, string> | undefined {
     if (key.length > EVENT_LIMITS.attributeKeyLength || !ATTRIBUTE_KEY.test(key)) {
       throw new Refusal(path, 'is not a valid attribute name');
     }
-    if (CONTENT_FIELDS.has(key.toLowerCase())) {
+    if (looksLikeContentKey(key)) {
       throw new Refusal(
         path,
         'looks like prompt or completion content, which Argmin never accepts',
@@ -264,6 +290,15 @@ function attributeMap(value: unknown): Record<string, string> | undefined {
     attributes[key] = text(raw, key, EVENT_LIMITS.attributeValueLength, true, path)!;
   }
   return keys.length > 0 ? attributes : undefined;
+}
+
+function looksLikeContentKey(key: string): boolean {
+  if (CONTENT_FIELDS.has(key.toLowerCase())) return true;
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/);
+  return words.some((word) => CONTENT_WORDS.has(word));
 }
 
 function hasControlCharacter(v: string): boolean {
