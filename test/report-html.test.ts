@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Money, type Report } from '../attribution/index.js';
 import type { GroupedReport } from '../attribution/report-query.js';
+import { freshPostgres, type TestDatabase } from './databases.js';
 
 const run = promisify(execFile);
 const ZERO = new Money(0);
@@ -29,7 +30,7 @@ const CHROMIUM_ARGS = [
 ];
 const BUDGETED = ['data-science', 'engineering', 'payments', 'platform', 'search', 'support'];
 // Each process compiles TypeScript and attributes a month of the example in an embedded store.
-const SETUP_TIMEOUT_MS = 180_000;
+const SETUP_TIMEOUT_MS = 300_000;
 
 async function argmin(...args: string[]): Promise<string> {
   const env = { ...process.env, DATABASE_URL: '' };
@@ -54,15 +55,20 @@ describe('argmin report --html in a browser', () => {
   let page: Page;
   const requests: string[] = [];
   let fileUrl: string;
+  let postgres: TestDatabase | undefined;
+  let onPostgres: string;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; .ci/run installs it`);
     dir = await mkdtemp(path.join(tmpdir(), 'argmin-report-'));
     const html = path.join(dir, 'report.html');
-    const [attributeJson, reportJson] = await Promise.all([
+    postgres = await freshPostgres();
+    const [attributeJson, reportJson, postgresJson] = await Promise.all([
       argmin('attribute', EXAMPLE, '--format', 'json'),
       argmin('report', EXAMPLE, '--format', 'json', '--html', html),
+      argmin('report', EXAMPLE, '--format', 'json', '--database-url', postgres.url!),
     ]);
+    onPostgres = postgresJson;
     attributed = JSON.parse(attributeJson) as Report;
     grouped = JSON.parse(reportJson) as GroupedReport;
 
@@ -75,6 +81,7 @@ describe('argmin report --html in a browser', () => {
   }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await browser?.close();
+    await postgres?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -88,6 +95,10 @@ describe('argmin report --html in a browser', () => {
       expect(g.basis).toBe('billed');
       expect(g.cost).toBe(expected.get(g.key.costCenter ?? '(unattributed)')?.toFixed());
     }
+  });
+
+  it('gives the same JSON, byte for byte, on PostgreSQL as on the embedded store', () => {
+    expect(onPostgres).toBe(`${JSON.stringify(grouped, null, 2)}\n`);
   });
 
   it('loads the page alone: no request beyond the file, no script', async () => {
