@@ -104,6 +104,11 @@ export function attributeCommand(): Command {
         .choices(['table', 'json'])
         .default('table'),
     )
+    .addOption(
+      new Option('--cost <view>', 'billed (the invoice) or effective (amortized commitments)')
+        .choices(['billed', 'effective'])
+        .default('billed'),
+    )
     .option(
       '--database-url <url>',
       'PostgreSQL to use instead of the embedded store',

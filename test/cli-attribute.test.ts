@@ -84,6 +84,25 @@ describe('argmin attribute, as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
     }
   });
 
+  it('reports the effective view with --cost effective, and refuses a view it does not know', async () => {
+    const effective = await argmin(
+      'attribute',
+      'examples/minimal',
+      '--format',
+      'json',
+      '--cost',
+      'effective',
+    );
+    expect(effective.code).toBe(0);
+    const report = JSON.parse(effective.stdout);
+    expect(report.costView).toBe('effective');
+    expect(report.totals.attributed).toBe(report.totals.billed);
+
+    const unknown = await argmin('attribute', 'examples/minimal', '--cost', 'amortised');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('billed, effective');
+  });
+
   it('prints a readable table by default', async () => {
     const { code, stdout } = await argmin('attribute', 'examples/minimal');
     expect(code).toBe(0);
