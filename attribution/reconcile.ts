@@ -47,8 +47,11 @@ interface Request {
   account: string | undefined;
   region: string | undefined;
   tokens: Partial<Record<TokenClass, number>>;
-  /** The request's own cost, else the price book's estimate; null when neither is known. */
-  cost: Money | null;
+  /**
+   * The request's own cost, else the price book's estimate; null when neither is known. Worked
+   * out only for a line that needs it, which most bills never have.
+   */
+  cost(): Money | null;
   key: string;
 }
 
@@ -265,8 +268,12 @@ function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution 
       outputTokens: event.outputTokens,
     };
     const at = Date.parse(event.timestamp);
-    const cost =
-      event.cost !== undefined ? new Money(event.cost) : (inputs.estimateCost?.(event) ?? null);
+    let estimate: Money | null | undefined;
+    const cost = () => {
+      if (event.cost !== undefined) return new Money(event.cost);
+      if (estimate === undefined) estimate = inputs.estimateCost?.(event) ?? null;
+      return estimate;
+    };
     const request = { at, account: event.account, region: event.region, tokens, cost, key };
     // A call through a shared service measures who used it; the service's own calls are the
     // ones the bill covers, so this one is never matched to a bill line.
@@ -379,9 +386,9 @@ function coarseRequests(row: CostRow, requests: Request[]) {
       (r.account === undefined || r.account === row.subAccountId) &&
       (r.region === undefined || row.region === null || r.region === row.region),
   );
-  const byCost = covered.every((r) => r.cost !== null);
+  const byCost = covered.every((r) => r.cost() !== null);
   const weightOf = (r: Request): Money =>
-    byCost ? r.cost! : Object.values(r.tokens).reduce<Money>((sum, n) => sum.plus(n ?? 0), ZERO);
+    byCost ? r.cost()! : Object.values(r.tokens).reduce<Money>((sum, n) => sum.plus(n ?? 0), ZERO);
   const byKey = new Map<string, { key: string; weight: Money; count: number }>();
   for (const r of covered) {
     const weight = weightOf(r);
