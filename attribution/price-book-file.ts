@@ -113,6 +113,7 @@ export function parsePriceBookFile(text: string, file: string): PriceBookFile {
     fail(['models'], 'a list of models is required');
   }
   const versions: PriceVersion[] = [];
+  const seen = new Set<string>();
   ((root.models ?? []) as unknown[]).forEach((entry, i) => {
     const at = ['models', i];
     const m = (entry ?? {}) as Record<string, unknown>;
@@ -144,6 +145,16 @@ export function parsePriceBookFile(text: string, file: string): PriceBookFile {
         perToken[tokenClass] = new Money(price as string).dividedBy(perTokens as number);
       }
       for (const region of regions) {
+        // Two prices for one day would leave which one holds to the order of the file.
+        const key = JSON.stringify([model, region, modelTier, effectiveFrom]);
+        if (seen.has(key)) {
+          const where = region === null ? 'every region' : region;
+          fail(
+            [...vat, 'effectiveFrom'],
+            `${model} in ${where} already has a price from ${effectiveFrom}`,
+          );
+        }
+        seen.add(key);
         versions.push({
           provider,
           model,

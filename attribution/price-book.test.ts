@@ -159,6 +159,11 @@ describe('price book', () => {
     ['a price written as a YAML number', BOOK.replace("'0.015'", '0.015'), 'outputTokens'],
     ['a date that is not one', BOOK.replace("'2026-10-15'", "'2026-13-01'"), 'effectiveFrom'],
     ['a file with no models and no aliases', 'provider: aws\ncurrency: USD\nsource: x\n', 'models'],
+    [
+      'two prices for the same model, region and day',
+      BOOK.replace("'2026-10-15'", "'2026-01-01'"),
+      'models[0].versions[1].effectiveFrom',
+    ],
   ])('refuses %s with the file, line and field', (_name, text, field) => {
     expect(() => parsePriceBookFile(text, 'bad.yaml')).toThrow(PriceBookError);
     try {
