@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import {
   attribute,
+  AttributionError,
   renderTable,
   Store,
   type AttributeResult,
@@ -77,6 +78,13 @@ export async function attributeManifests(
     normalizeModel: normalizeModelId,
     costView: options.costView,
     quarantined,
+  }).catch((err: unknown) => {
+    // With no bill left to report, the refused inputs are the likely reason: name them.
+    if (err instanceof AttributionError && quarantined.length > 0) {
+      const refused = quarantined.map((q) => describe(atFieldLine(manifests, q)));
+      err.message = `${err.message}; refused on the way in:\n${refused.join('\n')}`;
+    }
+    throw err;
   });
   // References that point nowhere are refused input too.
   const references = result.problems.map((p) => ({

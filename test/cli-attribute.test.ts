@@ -133,6 +133,17 @@ describe('argmin attribute, as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
     expect(stderr).toMatch(/3 inputs quarantined/);
   });
 
+  it('names the refused file when nothing of the bill could be kept', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'argmin-foreign-'));
+    await cp('examples/minimal', dir, { recursive: true });
+    await writeFile(path.join(dir, 'data/cur/other.csv'), 'not,a,cur\n');
+    const { code, stdout, stderr } = await argmin('attribute', dir, '--format', 'json');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('no AI spend in the bills');
+    expect(stderr).toContain('other.csv:1: identity_line_item_id');
+  });
+
   it('fails with a clear message when the folder does not exist', async () => {
     const { code, stdout, stderr } = await argmin('attribute', 'no/such/folder');
     expect(code).toBe(1);
