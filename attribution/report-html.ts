@@ -4,7 +4,7 @@
 // runs no script and its content security policy forbids every fetch.
 import { Money } from './money.js';
 import type { BudgetBurn } from './report-html-budgets.js';
-import { escapeXml, opacityOf, renderSankey } from './report-html-sankey.js';
+import { escapeXml, renderSankey } from './report-html-sankey.js';
 import type { GroupedReport } from './report-query.js';
 import type { CostCenter } from './resources.js';
 
@@ -18,6 +18,9 @@ export interface HtmlReportInputs {
 }
 
 const CHART_WIDTH_PX = 520;
+const CONFIDENCE_BAR_PX = 60;
+/** Argmin never claims more; a full bar means as sure as it ever is. */
+const CONFIDENCE_CAP = 0.95;
 const CHART_HEIGHT_PX = 200;
 const CHART_MARGIN_PX = { left: 56, right: 12, top: 12, bottom: 28 };
 
@@ -115,10 +118,10 @@ function costCenterTable(summary: GroupedReport): string {
     const estimate = g.basis === 'estimate';
     return (
       `<tr class="${g.basis}" data-cost-center="${escapeXml(name)}" data-basis="${g.basis}"` +
-      ` data-cost="${g.cost}" style="opacity:${opacityOf(g.confidence)}">` +
+      ` data-cost="${g.cost}" data-confidence="${g.confidence ?? ''}">` +
       `<td>${escapeXml(name)}</td><td class="num">${money(g.cost)}</td>` +
       `<td class="num">${estimate ? '' : share}</td>` +
-      `<td class="num">${g.confidence === null ? '-' : g.confidence.toFixed(2)}</td>` +
+      `<td class="num">${confidenceBar(g.confidence)}</td>` +
       `<td><span class="basis ${g.basis}">${estimate ? `estimate, ${g.requests} requests` : 'billed'}</span></td></tr>`
     );
   });
@@ -206,6 +209,17 @@ ${ticks.join('\n')}
 <div class="muted">Budget left day by day; dashed, the forecast to the period's end; red dots,
 thresholds crossed.</div>
 </div>`;
+}
+
+/** The figure beside a bar as long as it is sure; a faded row would hide the unattributed one. */
+function confidenceBar(confidence: number | null): string {
+  if (confidence === null) return '-';
+  const width = (CONFIDENCE_BAR_PX * Math.min(confidence, CONFIDENCE_CAP)) / CONFIDENCE_CAP;
+  return (
+    `${confidence.toFixed(2)} <svg class="confidence" width="${CONFIDENCE_BAR_PX}" height="8"` +
+    ` aria-hidden="true"><rect width="${CONFIDENCE_BAR_PX}" height="8" fill="#e3e7ea"/>` +
+    `<rect width="${width.toFixed(1)}" height="8" fill="#4e79a7"/></svg>`
+  );
 }
 
 function money(amount: string): string {

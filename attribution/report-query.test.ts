@@ -81,7 +81,10 @@ const ALLOCATIONS: Allocation[] = [
   slice(CREDIT, LABELER, '-1'),
 ];
 
-/** A request after the bill stops, from the ranker's service account, and one with no cost. */
+/**
+ * A request after the bill stops, from the ranker's service account; one with no cost; one through a
+ * shared service, whose own call is the one billed; and one the bill already covers.
+ */
 const LATER: UsageEvent[] = [
   {
     requestId: 'later-1',
@@ -101,6 +104,17 @@ const LATER: UsageEvent[] = [
     inputTokens: 1000,
     identity: { serviceAccount: 'search/ranker' },
     account: ACCOUNT,
+  },
+  {
+    requestId: 'through-a-shared-service',
+    timestamp: '2026-11-02T11:00:00Z',
+    provider: 'aws',
+    model: MODEL,
+    inputTokens: 1000,
+    cost: '5',
+    identity: { serviceAccount: 'search/ranker' },
+    account: ACCOUNT,
+    attributes: { 'argmin.io/via': 'platform/llm-gateway' },
   },
   {
     requestId: 'billed-already',

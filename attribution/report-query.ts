@@ -3,7 +3,7 @@
 // allocations and reconcile to its totals exactly; request-level estimates for what the bill does
 // not cover yet sit beside them, marked as such, and never enter the billed totals.
 import { Money, moneyText, ZERO } from './money.js';
-import type { CostView } from './reconcile.js';
+import { VIA_ATTRIBUTE, type CostView } from './reconcile.js';
 import type { Sql } from './store/index.js';
 
 export const GROUP_DIMENSIONS = [
@@ -280,8 +280,10 @@ async function coverageEnd(sql: Sql, runId: number): Promise<string | null> {
 }
 
 /**
- * Requests made after the bill of their provider and account stops, from the run's period on, each
- * taking the path its caller took in the run. A caller the run never saw stays unattributed.
+ * Requests made after the bill stops (their own provider and account's usage lines where the bill
+ * has them, the whole bill's otherwise), from the run's period on, each taking the path its caller
+ * took in the run. A caller the run never saw stays unattributed. Calls made through a shared
+ * service are left out: the service's own calls are the ones a bill will charge.
  */
 async function estimateGroups(
   sql: Sql,
@@ -329,11 +331,12 @@ async function estimateGroups(
           LIMIT 1
        ) path ON true
       WHERE e.ts >= run.period_start
+        AND NOT e.attributes ? $4
         AND e.ts >= coalesce(t.through, overall.through, run.period_start)
         AND ($2::date IS NULL OR e.ts >= $2::date::timestamp AT TIME ZONE 'UTC')
         AND ($3::date IS NULL OR e.ts < $3::date::timestamp AT TIME ZONE 'UTC')
       GROUP BY ${keys}, e.provider`,
-    [query.runId, from, to],
+    [query.runId, from, to, VIA_ATTRIBUTE],
   );
 
   // Grouped again after model names are normalized: two spellings of one model are one group.
