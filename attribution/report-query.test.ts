@@ -200,6 +200,7 @@ describe.each(BACKENDS)('grouped reports of a saved run on %s', (backend) => {
     const report = await queryReport(store.sql, { runId, groupBy: ['day'] });
     const days = report.groups.filter((g) => g.basis === 'billed');
     expect(days).toHaveLength(31);
+    expect(days.map((g) => g.key.day)).toEqual(days.map((g) => g.key.day).sort());
     expect(sum(report).toFixed()).toBe('6.06000001');
     // The tax is 0.01 a day; the credit a third of -1 on each of three days at six decimals, the
     // odd unit on the first.

@@ -386,9 +386,12 @@ function weightedConfidence(weighted: string | null, usage: string | null): numb
   return new Money(weighted ?? 0).dividedBy(usage).toDecimalPlaces(3).toNumber();
 }
 
-/** Billed before estimates, then the largest cost first, then the key in code-point order. */
+/** Billed before estimates, days in order, the largest cost first, then the key's code points. */
 function compareGroups(a: ReportGroup, b: ReportGroup): number {
   if (a.basis !== b.basis) return a.basis === 'billed' ? -1 : 1;
+  const dayA = a.key.day ?? '';
+  const dayB = b.key.day ?? '';
+  if (dayA !== dayB) return dayA < dayB ? -1 : 1;
   const byCost = new Money(b.cost).comparedTo(a.cost);
   if (byCost !== 0) return byCost;
   const x = JSON.stringify(a.key);
