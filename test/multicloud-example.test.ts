@@ -173,14 +173,16 @@ describe('argmin attribute on the multi-cloud example', () => {
   let billed: { first: AttributeRun; again: AttributeRun };
   let effective: { first: AttributeRun; again: AttributeRun };
   let cli: Awaited<ReturnType<typeof argminJson>>;
+  let cliEffective: Awaited<ReturnType<typeof argminJson>>;
   let report: Report;
 
   beforeAll(async () => {
     bills = await readBills();
-    [billed, effective, cli] = await Promise.all([
+    [billed, effective, cli, cliEffective] = await Promise.all([
       runOn(),
       runOn({ costView: 'effective' }),
       argminJson(),
+      argminJson('--cost', 'effective'),
     ]);
     report = billed.first.result.report;
   }, RUN_TIMEOUT_MS);
@@ -468,6 +470,10 @@ describe('argmin attribute on the multi-cloud example', () => {
       view.totals.billed,
     );
     expect(total(view.rows).toFixed()).toBe(view.totals.billed);
+
+    expect(cliEffective.code).toBe(0);
+    expect(cliEffective.report!.costView).toBe('effective');
+    expect(cliEffective.report!.totals).toEqual(view.totals);
   });
 
   it('syncs the same month twice without counting any of it twice', () => {
