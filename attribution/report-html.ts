@@ -128,7 +128,9 @@ function costCenterTable(summary: GroupedReport): string {
   return (
     `<table class="cost-centers"><tr><th>Cost center</th><th class="num">Cost</th>` +
     `<th class="num">Share of billed</th><th class="num">Confidence</th><th>Basis</th></tr>` +
-    `${rows.join('')}</table>`
+    `${rows.join('')}<tr class="total"><th>Billed total</th>` +
+    `<th class="num">${money(summary.totals.billed)}</th><th class="num">100.0%</th>` +
+    `<th></th><th></th></tr></table>`
   );
 }
 

@@ -339,6 +339,8 @@ async function estimateGroups(
     [query.runId, from, to, VIA_ATTRIBUTE],
   );
 
+  // Known gap: a request without a cost is counted as unpriced, not priced from the price book, so
+  // estimates understate spend until the events carry their cost.
   // Grouped again after model names are normalized: two spellings of one model are one group.
   const merged = new Map<string, { key: GroupKey; cost: Money; weighted: Money; usage: Money }>();
   const counts = new Map<string, number>();
