@@ -19,7 +19,8 @@ export async function attributeForReport(
 ): Promise<ReportRun> {
   const manifests = await loadManifests(dir);
   const { quarantined } = await attributeManifests(manifests, store, { costView });
-  // The run just saved is the store's latest: the CLI's store is its own for the run.
+  // Known gap: the run's id is read back as the store's latest, since attributing does not return
+  // it; on a PostgreSQL shared with another writer, a run saved at the same moment could be taken.
   const runId = await latestRunId(store.sql);
   if (runId === null) throw new Error('the attribution run was not saved');
   return { runId, quarantined, manifests };
