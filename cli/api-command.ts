@@ -162,6 +162,7 @@ async function serve(options: ApiCommandOptions): Promise<void> {
       host: options.listen.host,
       port: options.listen.port,
       sink: copy ?? storeSink(store),
+      reports: store.sql,
       tokens,
       tls:
         options.tlsCert && options.tlsKey
