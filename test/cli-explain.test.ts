@@ -116,14 +116,14 @@ describe('argmin explain, as a process', { timeout: PROCESS_TIMEOUT_MS }, () => 
   it('reads the latest run from the store at DATABASE_URL when no folder is given', async () => {
     const db = await freshPostgres();
     try {
-      const before = await argminWith(db.url, 'explain', HAIKU_LINE);
+      const before = await argminWith(db.url!, 'explain', HAIKU_LINE);
       expect(before.code).toBe(1);
       expect(before.stderr).toContain('no attribution run in the store');
 
       expect(
-        (await argminWith(db.url, 'attribute', 'examples/acme', '--format', 'json')).code,
+        (await argminWith(db.url!, 'attribute', 'examples/acme', '--format', 'json')).code,
       ).toBe(0);
-      const { code, stdout } = await argminWith(db.url, 'explain', HAIKU_LINE, '--format', 'json');
+      const { code, stdout } = await argminWith(db.url!, 'explain', HAIKU_LINE, '--format', 'json');
       expect(code).toBe(0);
       const explanation = JSON.parse(stdout);
       expect(explanation.kind).toBe('costRow');
