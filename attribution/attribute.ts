@@ -42,12 +42,6 @@ export interface AttributeOptions {
 }
 
 /** The pricing fields of an AttributionPolicy's spec. */
-interface PricingSpec {
-  /** A price book file or folder, relative to the manifest's folder. */
-  priceBook?: string;
-  priceDriftThreshold?: string;
-}
-
 export interface AttributeResult {
   report: Report;
   allocations: Allocation[];
@@ -154,7 +148,7 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
 
 function policyPriceBooks(policies: AttributionPolicy[]): string[] {
   return policies.flatMap((p) => {
-    const file = (p.spec as PricingSpec).priceBook;
+    const file = p.spec.priceBook;
     return typeof file === 'string' && file !== ''
       ? [path.resolve(path.dirname(p.origin.file), file)]
       : [];
@@ -164,7 +158,7 @@ function policyPriceBooks(policies: AttributionPolicy[]): string[] {
 /** The strictest threshold any policy sets, so no policy's drift goes unreported. */
 function policyDriftThreshold(policies: AttributionPolicy[]): string | undefined {
   const set = policies
-    .map((p) => (p.spec as PricingSpec).priceDriftThreshold)
+    .map((p) => p.spec.priceDriftThreshold)
     .filter((t): t is string => typeof t === 'string' && /^\d+(\.\d+)?$/.test(t));
   return set.length === 0 ? undefined : set.reduce((a, b) => (new Money(b).lessThan(a) ? b : a));
 }

@@ -187,6 +187,10 @@ export interface AttributionPolicySpec {
   evidenceWeights?: Record<string, string>;
   overrides?: AttributionOverride[];
   sharedServices?: SharedService[];
+  /** A price book file or folder, relative to the manifest's folder, added to the shipped book. */
+  priceBook?: string;
+  /** Decimal fraction string: how far a bill's unit price may stray from the book unreported. */
+  priceDriftThreshold?: string;
 }
 
 export interface AttributionPolicy {

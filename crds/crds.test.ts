@@ -208,6 +208,8 @@ const everyField = [
       evidenceWeights: { codeowners: '0.85' },
       overrides: [{ match: { service: 'shop/legacy' }, costCenter: 'shop' }],
       sharedServices: [{ service: 'ai/gateway', splitBy: 'Tokens', costCenter: 'platform' }],
+      priceBook: 'prices/negotiated.yaml',
+      priceDriftThreshold: '0.1',
     } satisfies Required<AttributionPolicySpec>,
     status: {
       observedGeneration: 2,

@@ -131,6 +131,7 @@ describe('defaulting', () => {
       defaulted: {
         sharedServices: [{ service: 'ai/gateway', splitBy: 'Requests' }],
         minConfidence: '0.5',
+        priceDriftThreshold: '0.05',
       },
     },
   ])(
