@@ -76,10 +76,12 @@ async function readBills(): Promise<Bills> {
 
 const isBedrock = (r: Record<string, string>) => r.line_item_product_code === 'AmazonBedrock';
 const isVertex = (r: GcpRecord) => r.service.description === 'Vertex AI';
-const isAzureOpenAi = (r: Record<string, string>) => r.ProductName === 'Azure OpenAI';
+// Azure OpenAI's token meters and its Provisioned Throughput reservations.
+const isAzureOpenAi = (r: Record<string, string>) => /^Azure OpenAI\b/.test(r.ProductName!);
 const curCost = (r: Record<string, string>) => r.line_item_unblended_cost!;
 const gcpNet = (r: GcpRecord) => sum([r.cost, ...r.credits.map((c) => c.amount)], (n) => String(n));
 const azureCost = (r: Record<string, string>) => r.CostInBillingCurrency!;
+const isAzureUsage = (r: Record<string, string>) => isAzureOpenAi(r) && r.ChargeType === 'Usage';
 
 function aiBills(bills: Bills) {
   return {
@@ -206,7 +208,7 @@ describe('argmin attribute on the multi-cloud example', () => {
     expect(byProvider('azure')).toBe(azure.toFixed());
     expect(aws.toFixed(2)).toBe('71.63');
     expect(gcp.toFixed(2)).toBe('105.55');
-    expect(azure.toFixed(2)).toBe('33.45');
+    expect(azure.toFixed(2)).toBe('142.95');
   });
 
   it('leaves the storage lines of each cloud out of scope, and counts them', () => {
@@ -252,8 +254,12 @@ describe('argmin attribute on the multi-cloud example', () => {
       curCost,
     )
       .plus(sum(bills.gcp.filter(isVertex), (r) => String(r.cost)))
-      .plus(sum(bills.azureActual.filter(isAzureOpenAi), azureCost));
+      .plus(sum(bills.azureActual.filter(isAzureUsage), azureCost));
+    const purchases = bills.azureActual.filter(
+      (r) => r.ChargeType === 'Purchase' && r.PricingModel === 'Reservation',
+    );
     expect(credits.isNegative()).toBe(true);
+    expect(report.totals.byChargeCategory.Purchase).toBe(sum(purchases, azureCost).toFixed());
     expect(report.totals.byChargeCategory.Credit).toBe(credits.toFixed());
     expect(report.totals.byChargeCategory.Usage).toBe(grossUsage.toFixed());
     const creditRows = rowsWhere(report, (r) => r.chargeCategory === 'Credit');
@@ -423,8 +429,10 @@ describe('argmin attribute on the multi-cloud example', () => {
           true,
         );
         expect(new Set(rows.map((r) => r.confidence))).toEqual(new Set([confidence]));
-        expectShare(rows, costOf(clientId));
-        expect(rows[0]!.evidence).toEqual([
+        // The reservation's purchase follows the subscription's usage; the token lines are the calls'.
+        const usage = rows.filter((r) => r.chargeCategory === 'Usage');
+        expectShare(usage, costOf(clientId));
+        expect(usage[0]!.evidence).toEqual([
           'bill line distributed over its requests by tokens of its class',
           `Azure workload identity client ${clientId}, serviceaccount ${service} [0.9]`,
           expect.stringMatching(costCenterEvidence),
@@ -437,7 +445,10 @@ describe('argmin attribute on the multi-cloud example', () => {
       expect(rows.every((r) => r.costCenter === 'customer-care' && r.confidence === 0.7)).toBe(
         true,
       );
-      expectShare(rows, costOf(NINA));
+      expectShare(
+        rows.filter((r) => r.chargeCategory === 'Usage'),
+        costOf(NINA),
+      );
     });
 
     it('leaves API-key calls and the days before logging began unattributed', () => {
@@ -445,7 +456,7 @@ describe('argmin attribute on the multi-cloud example', () => {
       const apiKey = rows.filter((r) => /their caller has no CostCenter$/.test(r.evidence[0]!));
       expectShare(apiKey, costOf(null));
       const logged = azureCostOf(calls, bills);
-      const azure = aiBills(bills).azure;
+      const azure = sum(bills.azureActual.filter(isAzureUsage), azureCost);
       const unlogged = rows.filter((r) => r.evidence[0] === 'bill line has no matching requests');
       expect(total(unlogged).toFixed()).toBe(azure.minus(logged).toFixed());
       expect(total(unlogged).isPositive()).toBe(true);
@@ -460,7 +471,7 @@ describe('argmin attribute on the multi-cloud example', () => {
     }
   });
 
-  it('reconciles the effective view to its own total: the amortized export for Azure', () => {
+  it('reconciles the effective view to its own total: the reservation at its November share', () => {
     const view = effective.first.result.report;
     expect(view.costView).toBe('effective');
     const { aws, gcp } = aiBills(bills);
@@ -470,6 +481,13 @@ describe('argmin attribute on the multi-cloud example', () => {
       view.totals.billed,
     );
     expect(total(view.rows).toFixed()).toBe(view.totals.billed);
+    // The upfront purchase counts nothing here; its daily share, unused all month, counts instead.
+    const unused = bills.azureAmortized.filter((r) => r.ChargeType === 'UnusedReservation');
+    expect(sum(unused, azureCost).toFixed()).toBe('9');
+    expect(view.totals.byChargeCategory.Purchase).toBeUndefined();
+    const spread = rowsWhere(view, (r) => /^UnusedReservation line /.test(r.evidence[0]!));
+    expect(total(spread).toFixed()).toBe('9');
+    expect(new Money(report.totals.billed).minus(view.totals.billed).toFixed()).toBe('100.5');
 
     expect(cliEffective.code).toBe(0);
     expect(cliEffective.report!.costView).toBe('effective');

@@ -73,6 +73,18 @@ const TICKET_TRIAGE_CLIENT = '9b1e7d3a-6c2f-4a8e-b5d4-2c7a9e1f3b60';
 const NINA = 'nina.brandt@lumen.example';
 /** The diagnostic setting that sends RequestResponse and usage logs was created on this day. */
 const LOGS_FROM_DAY = 3;
+/**
+ * A one-year Provisioned Throughput reservation, paid upfront on 1 November ahead of the holiday
+ * peak: the invoice bills it whole, the amortized view a 365th of it a day. Its provisioned
+ * deployment is not created until December, so all of November's share is unused reservation.
+ */
+const RESERVATION = {
+  id: 'b2c4d6e8-0a1c-4e3f-9b5d-7f9a1c3e5b7d',
+  name: 'ptu-care-1y',
+  order: 'e1f3a5c7-9b2d-4f6e-8a0c-2e4f6a8c0e1f',
+  price: new Decimal('109.50'),
+  perDay: new Decimal('109.50').dividedBy(365),
+};
 
 // --- AWS: CUR 2.0, daily, with caller identity (IAM principal) allocation ------------------------
 
@@ -144,7 +156,7 @@ interface Line {
   cloud: 'aws' | 'gcp' | 'azure';
   /** Who the line's evidence points at, for the summary. */
   party: string;
-  category: 'Usage' | 'Credit' | 'Tax' | 'Other';
+  category: 'Usage' | 'Purchase' | 'Credit' | 'Tax' | 'Other';
   cost: Decimal;
 }
 const lines: Line[] = [];
@@ -519,8 +531,10 @@ const AZURE_COLUMNS =
   );
 const OPENAI_RESOURCE = `/subscriptions/${AZURE.subscription}/resourceGroups/${AZURE.resourceGroup}/providers/Microsoft.CognitiveServices/accounts/${AZURE.account}`;
 
-function azureCostRows(calls: AzureCall[]): string[][] {
+function azureCostRows(calls: AzureCall[]): { actual: string[][]; amortized: string[][] } {
   const rows: string[][] = [];
+  const actualOnly: string[][] = [];
+  const amortizedOnly: string[][] = [];
   const mmddyyyy = (day: number) => `11/${String(day).padStart(2, '0')}/2026`;
   const row = (values: Record<string, string>) => AZURE_COLUMNS.map((c) => values[c] ?? '');
   const common = {
@@ -614,7 +628,63 @@ function azureCostRows(calls: AzureCall[]): string[][] {
     }),
   );
   lines.push({ cloud: 'azure', party: 'storage', category: 'Other', cost: new Decimal('0.52') });
-  return rows;
+
+  // The reservation: its purchase on the invoice, a day's share of it in the amortized view.
+  const reservation = {
+    ...common,
+    ProductName: 'Azure OpenAI Provisioned Throughput Reservation',
+    MeterId: '7f1a3c5e-9b2d-4e6f-8a0c-0000000000b7',
+    MeterRegion: 'US East',
+    ConsumedService: 'Microsoft.CognitiveServices',
+    ReservationId: RESERVATION.id,
+    ReservationName: RESERVATION.name,
+    PublisherType: 'Azure',
+    PricingModel: 'Reservation',
+    ServiceFamily: 'AI + Machine Learning',
+  };
+  actualOnly.push(
+    row({
+      ...reservation,
+      ResourceGroup: '',
+      ResourceLocation: '',
+      Date: mmddyyyy(1),
+      UnitOfMeasure: '1 Year',
+      Quantity: '1',
+      EffectivePrice: '0',
+      CostInBillingCurrency: RESERVATION.price.toFixed(2),
+      ProductOrderId: RESERVATION.order,
+      ProductOrderName: RESERVATION.name,
+      Term: '12',
+      ChargeType: 'Purchase',
+      Frequency: 'OneTime',
+    }),
+  );
+  lines.push({
+    cloud: 'azure',
+    party: 'reservation',
+    category: 'Purchase',
+    cost: RESERVATION.price,
+  });
+  const perDay = RESERVATION.perDay.toDecimalPlaces(8);
+  for (let day = 1; day <= DAYS; day++) {
+    amortizedOnly.push(
+      row({
+        ...reservation,
+        ProductName: 'Azure OpenAI',
+        MeterCategory: 'Cognitive Services',
+        MeterSubCategory: 'Azure OpenAI',
+        MeterName: 'Provisioned Managed Global Unit',
+        Date: mmddyyyy(day),
+        UnitOfMeasure: '1 Hour',
+        Quantity: '24',
+        EffectivePrice: perDay.dividedBy(24).toDecimalPlaces(8).toString(),
+        CostInBillingCurrency: perDay.toString(),
+        ChargeType: 'UnusedReservation',
+        Frequency: 'UsageBased',
+      }),
+    );
+  }
+  return { actual: [...rows, ...actualOnly], amortized: [...rows, ...amortizedOnly] };
 }
 
 function azureManifest(type: 'ActualCost' | 'AmortizedCost', name: string, runId: string) {
@@ -923,11 +993,16 @@ function main(): void {
 
   const calls = azureCalls();
   const costRows = azureCostRows(calls);
-  const csv = [csvLine(AZURE_COLUMNS), ...costRows.map(csvLine)].join('\r\n') + '\r\n';
-  for (const [type, name, runId] of [
-    ['ActualCost', 'lumen-openai-actual', '5a7c9e1b-3d5f-4a8c-9e2b-6d8f0a1c3e5a'],
-    ['AmortizedCost', 'lumen-openai-amortized', '8b0d2f4a-6c8e-4b1d-a3f5-7e9a1c3e5b7d'],
+  for (const [type, name, runId, dataset] of [
+    ['ActualCost', 'lumen-openai-actual', '5a7c9e1b-3d5f-4a8c-9e2b-6d8f0a1c3e5a', costRows.actual],
+    [
+      'AmortizedCost',
+      'lumen-openai-amortized',
+      '8b0d2f4a-6c8e-4b1d-a3f5-7e9a1c3e5b7d',
+      costRows.amortized,
+    ],
   ] as const) {
+    const csv = [csvLine(AZURE_COLUMNS), ...dataset.map(csvLine)].join('\r\n') + '\r\n';
     const folder = `azure/cost-exports/${name}/20261101-20261130/${runId}`;
     write(`${folder}/part_0_0001.csv`, csv);
     write(
@@ -966,10 +1041,11 @@ function printSummary(calls: AzureCall[]): void {
     console.log(`${amount.toFixed(6).padStart(14)}  ${label}`);
   const ai = lines.filter((l) => l.category !== 'Other');
   out(sum(ai), 'AI spend, all clouds');
+  out(RESERVATION.perDay.times(DAYS), 'azure reservation, amortized over November');
   for (const cloud of ['aws', 'gcp', 'azure'] as const) {
     const of = ai.filter((l) => l.cloud === cloud);
     out(sum(of), `${cloud}`);
-    for (const category of ['Usage', 'Credit', 'Tax'] as const) {
+    for (const category of ['Usage', 'Purchase', 'Credit', 'Tax'] as const) {
       const part = of.filter((l) => l.category === category);
       if (part.length > 0) out(sum(part), `  ${category}`);
     }
