@@ -1,15 +1,15 @@
 // GET /v1/report: the latest attribution run in the store, grouped and cut to a period of days as
 // `argmin report` does, billed figures apart from estimates. Behind the API's bearer tokens.
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type { Sql } from '../attribution/index.js';
 import {
+  type Sql,
   GROUP_DIMENSIONS,
   latestRunId,
   parseDay,
   parseGroupBy,
   queryReport,
   ReportQueryError,
-} from '../attribution/report-query.js';
+} from '../attribution/index.js';
 import { normalizeModelId } from '../connectors/index.js';
 import { ApiError } from './errors.js';
 

@@ -30,3 +30,23 @@ export {
   type DuplicateLine,
   type Sql,
 } from './store/index.js';
+export {
+  pathAt,
+  pathsByKey,
+  type CallerPath,
+  type CallerRef,
+  type EdgeView,
+  type PathView,
+} from './explain-paths.js';
+export {
+  GROUP_DIMENSIONS,
+  latestRunId,
+  parseDay,
+  parseGroupBy,
+  queryReport,
+  ReportQueryError,
+} from './report-query.js';
+export { groupsCsv, groupsTable } from './report-query-format.js';
+export { renderReportHtml } from './report-html.js';
+export { budgetBurns, runTimeline } from './report-html-budgets.js';
+export { FLOW_DIMENSIONS } from './report-html-sankey.js';

@@ -2,8 +2,7 @@
 // folder is attributed first, as `argmin attribute` does; without one, the latest run in the store
 // at DATABASE_URL is read.
 import { Command, Option } from 'commander';
-import { Store } from '../attribution/index.js';
-import type { CallerRef, EdgeView, PathView } from '../attribution/explain-paths.js';
+import { Store, type CallerRef, type EdgeView, type PathView } from '../attribution/index.js';
 import { attributeFolder } from './attribute-command.js';
 import {
   explain,

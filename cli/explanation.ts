@@ -1,15 +1,16 @@
 // Why a request or a bill line landed where it did, read back from an attribution run in the store:
 // the path from the spend to its CostCenter, each edge with its evidence, confidence and the
 // interval it held in, and the paths that lost.
-import type { Store, UsageEvent } from '../attribution/index.js';
 import {
+  type Store,
+  type UsageEvent,
   pathAt,
   pathsByKey,
   type CallerPath,
   type CallerRef,
   type EdgeView,
   type PathView,
-} from '../attribution/explain-paths.js';
+} from '../attribution/index.js';
 
 /** Lines of a request's group named in its explanation; the rest are counted. */
 const MAX_LINES_SHOWN = 20;

@@ -3,17 +3,20 @@
 // self-contained HTML page with the spend flow and the budgets' burn-down.
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { Store, type CostView } from '../attribution/index.js';
-import { budgetBurns, runTimeline } from '../attribution/report-html-budgets.js';
-import { FLOW_DIMENSIONS } from '../attribution/report-html-sankey.js';
-import { renderReportHtml } from '../attribution/report-html.js';
-import { groupsCsv, groupsTable } from '../attribution/report-query-format.js';
 import {
+  Store,
+  type CostView,
+  budgetBurns,
+  runTimeline,
+  FLOW_DIMENSIONS,
+  renderReportHtml,
+  groupsCsv,
+  groupsTable,
   GROUP_DIMENSIONS,
   parseDay,
   parseGroupBy,
   queryReport,
-} from '../attribution/report-query.js';
+} from '../attribution/index.js';
 import { normalizeModelId } from '../connectors/index.js';
 import { EXIT_QUARANTINED } from './attribute-command.js';
 import { attributeForReport, describeQuarantined } from './report-run.js';

@@ -1,7 +1,6 @@
 // A folder attributed and kept in the store, ready to be reported on: the run's id, the refused
 // input, and the CostCenters whose budgets a report judges.
-import type { CostView, Quarantined, Store } from '../attribution/index.js';
-import { latestRunId } from '../attribution/report-query.js';
+import { type CostView, type Quarantined, type Store, latestRunId } from '../attribution/index.js';
 import { attributeManifests } from './attribute-command.js';
 import { loadManifests } from './manifests.js';
 import type { LoadedManifests } from './manifests.js';
