@@ -103,6 +103,8 @@ const WORKLOAD_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-
 const ATTRIBUTE_KEY = /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/;
 // A UTF-16 surrogate without its partner: JSON.parse lets it through, PostgreSQL's jsonb does not.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const NEEDS_CLOSER_LOOK = /[\u0000-\u001f\u007f\uD800-\uDFFF]/;
 const EARLIEST_MS = Date.parse(EVENT_LIMITS.earliestTimestamp);
 
 export type EventCheck =
@@ -134,10 +136,12 @@ function parse(value: unknown, now: Date): UsageEvent {
   const raw = record(value, '');
 
   for (const key of Object.keys(raw)) {
+    // The event's own fields hold no content, so only the others need the closer look.
+    if (EVENT_FIELDS.has(key)) continue;
     if (CONTENT_FIELDS.has(key.toLowerCase())) {
       throw new Refusal(key, 'looks like prompt or completion content, which Argmin never accepts');
     }
-    if (!EVENT_FIELDS.has(key)) throw new Refusal(key, 'is not a field of the event');
+    throw new Refusal(key, 'is not a field of the event');
   }
 
   const event: UsageEvent = {
@@ -217,6 +221,8 @@ function text(
   if (typeof v !== 'string' || v.length === 0)
     throw new Refusal(path, 'must be a non-empty string');
   if (v.length > maxLength) throw new Refusal(path, `is longer than ${maxLength} characters`);
+  // Most strings are plain: one scan tells whether either closer check below is needed.
+  if (!NEEDS_CLOSER_LOOK.test(v)) return v;
   // Control characters have no place in identifiers and would corrupt logs and reports.
   if (hasControlCharacter(v)) throw new Refusal(path, 'contains control characters');
   if (LONE_SURROGATE.test(v)) throw new Refusal(path, 'is not well-formed Unicode');
@@ -292,13 +298,22 @@ function attributeMap(value: unknown): Record<string, string> | undefined {
   return keys.length > 0 ? attributes : undefined;
 }
 
+/** Verdicts on attribute keys seen before: a sender repeats the same few keys on every event. */
+const contentKeyVerdicts = new Map<string, boolean>();
+const CONTENT_KEY_VERDICTS_MAX = 10_000;
+
 function looksLikeContentKey(key: string): boolean {
-  if (CONTENT_FIELDS.has(key.toLowerCase())) return true;
+  const known = contentKeyVerdicts.get(key);
+  if (known !== undefined) return known;
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/);
-  return words.some((word) => CONTENT_WORDS.has(word));
+  const verdict =
+    CONTENT_FIELDS.has(key.toLowerCase()) || words.some((word) => CONTENT_WORDS.has(word));
+  if (contentKeyVerdicts.size >= CONTENT_KEY_VERDICTS_MAX) contentKeyVerdicts.clear();
+  contentKeyVerdicts.set(key, verdict);
+  return verdict;
 }
 
 function hasControlCharacter(v: string): boolean {
