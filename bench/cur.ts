@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { readerFor } from '../connectors/index.js';
+import { CUR_COLUMNS } from '../examples/acme/generator/cur-rows.js';
 
 const ROWS = Number(process.env.ARGMIN_BENCH_CUR_ROWS ?? 250_000);
 const ROUNDS = 5;
@@ -158,53 +159,8 @@ async function measure(file: string, rows: number): Promise<void> {
   process.stdout.write(JSON.stringify(peak));
 }
 
-const HEADER = [
-  'bill_bill_type',
-  'bill_billing_entity',
-  'bill_billing_period_end_date',
-  'bill_billing_period_start_date',
-  'bill_invoice_id',
-  'bill_invoicing_entity',
-  'bill_payer_account_id',
-  'bill_payer_account_name',
-  'cost_category',
-  'discount',
-  'identity_line_item_id',
-  'identity_time_interval',
-  'line_item_availability_zone',
-  'line_item_blended_cost',
-  'line_item_blended_rate',
-  'line_item_currency_code',
-  'line_item_iam_principal',
-  'line_item_legal_entity',
-  'line_item_line_item_description',
-  'line_item_line_item_type',
-  'line_item_operation',
-  'line_item_product_code',
-  'line_item_resource_id',
-  'line_item_unblended_cost',
-  'line_item_unblended_rate',
-  'line_item_usage_account_id',
-  'line_item_usage_account_name',
-  'line_item_usage_amount',
-  'line_item_usage_end_date',
-  'line_item_usage_start_date',
-  'line_item_usage_type',
-  'pricing_currency',
-  'pricing_public_on_demand_cost',
-  'pricing_public_on_demand_rate',
-  'pricing_term',
-  'pricing_unit',
-  'product',
-  'product_location',
-  'product_location_type',
-  'product_operation',
-  'product_region_code',
-  'product_servicecode',
-  'product_sku',
-  'product_usagetype',
-  'resource_tags',
-];
+// The columns the bundled example's CUR 2.0 export carries, in AWS's order.
+const HEADER = CUR_COLUMNS;
 
 const MODELS = [
   { billing: 'Claude4Sonnet', name: 'Claude Sonnet 4', provider: 'Anthropic', input: 0.003 },
