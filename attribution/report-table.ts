@@ -15,10 +15,19 @@ export function renderTable(report: Report): string {
   lines.push('');
 
   const byCostCenter = summarize(report.rows, (r) => r.costCenter ?? UNATTRIBUTED_LABEL);
+  const costCenterCosts = shownAddingUp(
+    byCostCenter.map((s) => s.cost),
+    billed,
+  );
   lines.push(
     ...table(
       ['Cost center', 'Cost', 'Share', 'Confidence'],
-      byCostCenter.map((s) => [s.name, money(s.cost), share(s.cost, billed), s.confidence]),
+      byCostCenter.map((s, i) => [
+        s.name,
+        costCenterCosts[i]!,
+        share(s.cost, billed),
+        s.confidence,
+      ]),
     ),
   );
   lines.push('');
@@ -27,24 +36,34 @@ export function renderTable(report: Report): string {
     report.rows,
     (r) => `${r.service ?? NO_SERVICE_LABEL}\t${r.costCenter ?? UNATTRIBUTED_LABEL}`,
   );
+  const serviceCosts = shownAddingUp(
+    byService.map((s) => s.cost),
+    billed,
+  );
   lines.push(
     ...table(
       ['Service', 'Cost center', 'Cost', 'Share', 'Confidence'],
-      byService.map((s) => {
+      byService.map((s, i) => {
         const [service, costCenter] = s.name.split('\t') as [string, string];
-        return [service, costCenter, money(s.cost), share(s.cost, billed), s.confidence];
+        return [service, costCenter, serviceCosts[i]!, share(s.cost, billed), s.confidence];
       }),
     ),
   );
   lines.push('');
 
   const { totals } = report;
-  lines.push(`Billed        ${money(new Money(totals.billed))}`);
+  const [attributed, unattributed] = shownAddingUp(
+    [new Money(totals.attributed), new Money(totals.unattributed)],
+    billed,
+  );
+  const totalLabel = report.costView === 'effective' ? 'Effective' : 'Billed';
+  const width = Math.max(money(billed).length, attributed!.length, unattributed!.length);
+  lines.push(`${totalLabel.padEnd(14)}${money(billed).padStart(width)}`);
   lines.push(
-    `Attributed    ${money(new Money(totals.attributed))}  ${share(new Money(totals.attributed), billed)}`,
+    `Attributed    ${attributed!.padStart(width)}  ${share(new Money(totals.attributed), billed)}`,
   );
   lines.push(
-    `Unattributed  ${money(new Money(totals.unattributed))}  ${share(new Money(totals.unattributed), billed)}`,
+    `Unattributed  ${unattributed!.padStart(width)}  ${share(new Money(totals.unattributed), billed)}`,
   );
   const categories = Object.entries(totals.byChargeCategory).map(
     ([c, v]) => `${c} ${money(new Money(v))}`,
@@ -109,6 +128,26 @@ function table(header: string[], body: string[][]): string[] {
 
 function money(amount: Money): string {
   return amount.toFixed(2);
+}
+
+/**
+ * Amounts to cents such that the column adds up to the total as shown: each is rounded down, and
+ * the cents left go to the largest remainders, so a reader's own sum matches the printed total.
+ */
+function shownAddingUp(amounts: Money[], total: Money): string[] {
+  const cents = amounts.map((a) => a.times(100));
+  const floors = cents.map((c) => c.floor());
+  const shownTotal = new Money(money(total)).times(100);
+  let left = shownTotal.minus(floors.reduce((sum, f) => sum.plus(f), ZERO)).toNumber();
+  const order = cents
+    .map((c, i) => ({ i, remainder: c.minus(floors[i]!) }))
+    .sort((a, b) => b.remainder.comparedTo(a.remainder) || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    floors[i] = floors[i]!.plus(1);
+    left--;
+  }
+  return floors.map((f) => f.dividedBy(100).toFixed(2));
 }
 
 function share(part: Money, whole: Money): string {
