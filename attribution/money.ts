@@ -48,3 +48,27 @@ export function allocate(amount: Money, weights: Money[], scale: number): Money[
   }
   return parts.map((p) => p.times(sign));
 }
+
+/**
+ * Amounts to cents such that they add up to their total as `toFixed(2)` shows it: each is rounded
+ * down and the cents left go to the largest remainders, so a reader's own sum of a printed column
+ * matches the printed total. Amounts that do not sum to the total are each rounded alone.
+ */
+export function centsAddingUp(amounts: Money[], total: Money): string[] {
+  if (!amounts.reduce((sum, a) => sum.plus(a), ZERO).equals(total)) {
+    return amounts.map((a) => a.toFixed(2));
+  }
+  const cents = amounts.map((a) => a.times(100));
+  const floors = cents.map((c) => c.floor());
+  const shownTotal = new Money(total.toFixed(2)).times(100);
+  let left = shownTotal.minus(floors.reduce((sum, f) => sum.plus(f), ZERO)).toNumber();
+  const order = cents
+    .map((c, i) => ({ i, remainder: c.minus(floors[i]!) }))
+    .sort((a, b) => b.remainder.comparedTo(a.remainder) || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    floors[i] = floors[i]!.plus(1);
+    left--;
+  }
+  return floors.map((f) => f.dividedBy(100).toFixed(2));
+}

@@ -1,7 +1,7 @@
 // The grouped report as text: a table for people and CSV for spreadsheets. Both show every figure
 // exactly as the store summed it, with its basis, so a billed figure is never mistaken for a guess.
 import { stringify } from 'csv-stringify/sync';
-import { Money } from './money.js';
+import { centsAddingUp, Money } from './money.js';
 import type { GroupDimension, GroupedReport } from './report-query.js';
 
 const NONE_LABELS: Record<GroupDimension, string> = {
@@ -36,10 +36,17 @@ export function groupsTable(report: GroupedReport): string {
       ? `, days ${report.filter.from ?? start.slice(0, 10)} to ${report.filter.to ?? end.slice(0, 10)}`
       : '';
   const header = [...report.groupBy, 'Basis', 'Cost', 'Share', 'Confidence'];
+  const billedGroups = report.groups.filter((g) => g.basis === 'billed');
+  const shown = new Map(
+    centsAddingUp(
+      billedGroups.map((g) => new Money(g.cost)),
+      billed,
+    ).map((text, i) => [billedGroups[i]!, text]),
+  );
   const body = report.groups.map((g) => [
     ...report.groupBy.map((d) => g.key[d] ?? NONE_LABELS[d]),
     g.basis === 'estimate' ? `estimate (${g.requests} requests)` : 'billed',
-    new Money(g.cost).toFixed(2),
+    shown.get(g) ?? new Money(g.cost).toFixed(2),
     g.basis === 'billed' && !billed.isZero()
       ? `${new Money(g.cost).dividedBy(billed).times(100).toFixed(1)}%`
       : '-',
@@ -54,6 +61,10 @@ export function groupsTable(report: GroupedReport): string {
       .trimEnd();
 
   const t = report.totals;
+  const [attributed, unattributed] = centsAddingUp(
+    [new Money(t.attributed), new Money(t.unattributed)],
+    billed,
+  );
   const lines = [
     `AI spend ${start.slice(0, 10)} to ${end.slice(0, 10)}${cut} (${report.currency}, ` +
       `${report.costView} cost, run ${report.runId})`,
@@ -63,8 +74,8 @@ export function groupsTable(report: GroupedReport): string {
     ...body.map(format),
     '',
     `Billed        ${new Money(t.billed).toFixed(2)}  reconciled to the bill`,
-    `Attributed    ${new Money(t.attributed).toFixed(2)}`,
-    `Unattributed  ${new Money(t.unattributed).toFixed(2)}`,
+    `Attributed    ${attributed}`,
+    `Unattributed  ${unattributed}`,
   ];
   if (!new Money(t.estimated).isZero() || t.unpricedRequests > 0) {
     const through = report.billedThrough ? ` after ${report.billedThrough}` : '';

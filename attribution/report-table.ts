@@ -1,5 +1,5 @@
 // The report as people read it: spend by cost center, then by service, then the totals.
-import { Money, ZERO } from './money.js';
+import { centsAddingUp, Money, ZERO } from './money.js';
 import type { Report, ReportRow } from './report.js';
 
 const UNATTRIBUTED_LABEL = '(unattributed)';
@@ -15,7 +15,7 @@ export function renderTable(report: Report): string {
   lines.push('');
 
   const byCostCenter = summarize(report.rows, (r) => r.costCenter ?? UNATTRIBUTED_LABEL);
-  const costCenterCosts = shownAddingUp(
+  const costCenterCosts = centsAddingUp(
     byCostCenter.map((s) => s.cost),
     billed,
   );
@@ -36,7 +36,7 @@ export function renderTable(report: Report): string {
     report.rows,
     (r) => `${r.service ?? NO_SERVICE_LABEL}\t${r.costCenter ?? UNATTRIBUTED_LABEL}`,
   );
-  const serviceCosts = shownAddingUp(
+  const serviceCosts = centsAddingUp(
     byService.map((s) => s.cost),
     billed,
   );
@@ -52,7 +52,7 @@ export function renderTable(report: Report): string {
   lines.push('');
 
   const { totals } = report;
-  const [attributed, unattributed] = shownAddingUp(
+  const [attributed, unattributed] = centsAddingUp(
     [new Money(totals.attributed), new Money(totals.unattributed)],
     billed,
   );
@@ -128,26 +128,6 @@ function table(header: string[], body: string[][]): string[] {
 
 function money(amount: Money): string {
   return amount.toFixed(2);
-}
-
-/**
- * Amounts to cents such that the column adds up to the total as shown: each is rounded down, and
- * the cents left go to the largest remainders, so a reader's own sum matches the printed total.
- */
-function shownAddingUp(amounts: Money[], total: Money): string[] {
-  const cents = amounts.map((a) => a.times(100));
-  const floors = cents.map((c) => c.floor());
-  const shownTotal = new Money(money(total)).times(100);
-  let left = shownTotal.minus(floors.reduce((sum, f) => sum.plus(f), ZERO)).toNumber();
-  const order = cents
-    .map((c, i) => ({ i, remainder: c.minus(floors[i]!) }))
-    .sort((a, b) => b.remainder.comparedTo(a.remainder) || a.i - b.i);
-  for (const { i } of order) {
-    if (left <= 0) break;
-    floors[i] = floors[i]!.plus(1);
-    left--;
-  }
-  return floors.map((f) => f.dividedBy(100).toFixed(2));
 }
 
 function share(part: Money, whole: Money): string {
