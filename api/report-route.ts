@@ -41,6 +41,9 @@ export function reportRoute(
       // Fixed messages: a query string is the client's text, not something to echo back or log.
       if (err instanceof ReportQueryError) {
         if (err.code === 'NO_RUN') throw new ApiError('NOT_FOUND', 'the latest run is gone');
+        if (err.code === 'BAD_PERIOD') {
+          throw new ApiError('BAD_REQUEST', 'from must be a day before to');
+        }
         if (err.code === 'BAD_DATE') {
           throw new ApiError('BAD_REQUEST', 'from and to must be ISO dates (YYYY-MM-DD)');
         }

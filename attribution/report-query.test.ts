@@ -240,6 +240,15 @@ describe.each(BACKENDS)('grouped reports of a saved run on %s', (backend) => {
     expect(sum(report).toFixed()).toBe(report.totals.billed);
   });
 
+  it.each([
+    ['2026-10-05', '2026-10-05'],
+    ['2026-10-10', '2026-10-05'],
+  ])('refuses a period from %s to %s, which holds no day', async (from, to) => {
+    await expect(
+      queryReport(store.sql, { runId, groupBy: ['costCenter'], from, to }),
+    ).rejects.toMatchObject({ code: 'BAD_PERIOD' });
+  });
+
   it('reports requests after the bill as estimates on their caller’s path, apart from the totals', async () => {
     const report = await queryReport(store.sql, {
       runId,

@@ -67,7 +67,7 @@ export interface GroupedReport {
 
 export class ReportQueryError extends Error {
   constructor(
-    readonly code: 'NO_RUN' | 'BAD_DIMENSION' | 'BAD_DATE',
+    readonly code: 'NO_RUN' | 'BAD_DIMENSION' | 'BAD_DATE' | 'BAD_PERIOD',
     message: string,
   ) {
     super(message);
@@ -180,6 +180,13 @@ export function parseDay(text: string, option: string): string {
 }
 
 export async function queryReport(sql: Sql, query: ReportQuery): Promise<GroupedReport> {
+  // An empty period would report nothing and look like no spend: refuse it instead.
+  if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
+    throw new ReportQueryError(
+      'BAD_PERIOD',
+      `the first day counted (${query.from}) must come before the first day not counted (${query.to})`,
+    );
+  }
   const [run] = await sql.query<Record<string, string | null>>(
     `SELECT currency, cost_view, billed::text AS billed,
             to_char(period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS start,
