@@ -17,7 +17,10 @@ const MIN_HEIGHT_PX = 360;
 const HEIGHT_PER_NODE_PX = 22;
 const LABEL_ROOM_PX = 210;
 const MIN_OPACITY = 0.15;
-const MIN_LABELLED_HEIGHT_PX = 9;
+/** An 11 px label's line height: a shorter node's label would touch its neighbours'. */
+const MIN_LABELLED_HEIGHT_PX = 13;
+/** Characters of a label that fit between two columns at 11 px; the tooltip has the whole name. */
+const MAX_LABEL_CHARS = 24;
 
 const LAYER_NAMES = ['provider', 'model', 'service', 'team', 'cost center'];
 const NONE_LABELS = ['(no provider)', '(no model)', '(no service)', '(no team)', '(unattributed)'];
@@ -187,7 +190,10 @@ function nodeElement(n: SankeyNode<FlowNode, FlowLink>): string {
   const y0 = n.y0 ?? 0;
   const h = Math.max(1, (n.y1 ?? 0) - y0);
   const color = COLORS[Math.min(n.column, COLORS.length - 1)]!;
-  const label = `${n.name} ${n.cost.toFixed(2)}`;
+  const amount = n.cost.toFixed(2);
+  const room = MAX_LABEL_CHARS - amount.length - 1;
+  const name = n.name.length > room ? `${n.name.slice(0, Math.max(1, room - 1))}…` : n.name;
+  const label = `${name} ${amount}`;
   // A label taller than its node would sit on its neighbours'; the node's tooltip still names it.
   const text =
     n.kind === 'costCenter' || h >= MIN_LABELLED_HEIGHT_PX
@@ -198,7 +204,7 @@ function nodeElement(n: SankeyNode<FlowNode, FlowLink>): string {
     `<g class="node" data-kind="${n.kind}" data-name="${escapeXml(n.name)}"` +
     ` data-cost="${moneyText(n.cost)}">` +
     `<rect x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${NODE_WIDTH_PX}" height="${h.toFixed(1)}"` +
-    ` fill="${color}"><title>${escapeXml(label)}</title></rect>${text}</g>`
+    ` fill="${color}"><title>${escapeXml(`${n.name} ${amount}`)}</title></rect>${text}</g>`
   );
 }
 

@@ -138,6 +138,32 @@ describe('argmin report --html in a browser', () => {
     }
   });
 
+  it('keeps every flow label clear of the next column and of the labels beside it', async () => {
+    const boxes = await page.$$eval('svg.sankey g.node', (els) =>
+      els.map((el) => {
+        const rect = (el.querySelector('rect') as SVGRectElement).getBBox();
+        const text = el.querySelector('text') as SVGTextElement | null;
+        const label = text?.getBBox();
+        const box = label && { x: label.x, y: label.y, width: label.width, height: label.height };
+        return { x: rect.x, label: box, name: text?.textContent };
+      }),
+    );
+    const columns = [...new Set(boxes.map((b) => b.x))].sort((a, b) => a - b);
+    const labelled = boxes.filter((b) => b.label);
+    expect(labelled.length).toBeGreaterThan(10);
+    for (const b of labelled) {
+      const next = columns.find((x) => x > b.x);
+      if (next !== undefined) expect(b.label!.x + b.label!.width, b.name!).toBeLessThan(next);
+      for (const other of labelled) {
+        if (other === b || other.x !== b.x) continue;
+        const apart =
+          b.label!.y + b.label!.height <= other.label!.y + 0.5 ||
+          other.label!.y + other.label!.height <= b.label!.y + 0.5;
+        expect(apart, `${b.name} / ${other.name}`).toBe(true);
+      }
+    }
+  });
+
   it('draws links as wide as their spend: a larger cost is never a thinner link', async () => {
     const links = await page.$$eval('svg.sankey path.link', (els) =>
       els.map((el) => ({
