@@ -83,7 +83,8 @@ export function validateCommand(): Command {
       const problems = await validateFolder(dir, { checkSources: !options.skipSources });
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
       if (problems.length > 0) {
-        process.stderr.write(`argmin: ${problems.length} problems in ${dir}\n`);
+        const noun = problems.length === 1 ? 'problem' : 'problems';
+        process.stderr.write(`argmin: ${problems.length} ${noun} in ${dir}\n`);
         process.exitCode = 1;
       }
     });
