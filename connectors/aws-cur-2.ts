@@ -3,7 +3,7 @@
 import type { SourceRecord } from '../attribution/index.js';
 import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, toCostRow, type CurColumn } from './aws-cur-2-row.js';
 import { dataExportDelivery, isExportArtifact } from './aws-export-layout.js';
-import { cellText, readExportTable } from './aws-export-table.js';
+import { cellText, exportRows } from './aws-export-table.js';
 import {
   quarantine,
   sourceRef,
@@ -22,40 +22,21 @@ export const awsCur2Reader: FormatReader = {
 
 async function* readCur2(file: SourceFile, ctx: ReadContext): AsyncIterable<SourceRecord> {
   if (isExportArtifact(file)) return;
-  let columns: ColumnIndex | undefined;
 
-  for await (const record of readExportTable(file)) {
-    if (record.kind === 'header') {
-      columns = columnIndex(record.columns, file);
+  for await (const record of exportRows(file, ctx, columnIndex, 'a CUR 2.0 header')) {
+    if (record.kind !== 'row') {
+      yield record;
       continue;
     }
-    if (record.kind === 'malformed') {
-      yield quarantine(file, ctx, record.line, null, record.reason);
-      continue;
-    }
-    if (columns === undefined) continue;
-    if (record.cells.length !== columns.width) {
-      const reason = `the row has ${record.cells.length} fields; the header has ${columns.width}`;
-      yield quarantine(file, ctx, record.line, null, reason);
-      continue;
-    }
-
-    const cells = record.cells;
+    const { cells, columns, line } = record;
     const value = (column: CurColumn): string => {
-      const at = columns?.positions.get(column);
+      const at = columns.positions.get(column);
       return at === undefined ? '' : cellText(cells[at]);
     };
-    const result = toCostRow(value, sourceRef(file, ctx, record.line));
+    const result = toCostRow(value, sourceRef(file, ctx, line));
     yield result.ok
       ? { kind: 'cost', row: result.row }
-      : quarantine(file, ctx, record.line, result.field, result.reason);
-  }
-
-  if (columns === undefined) {
-    throw new SourceError('SOURCE_FORMAT_INVALID', 'the file is empty; expected a CUR 2.0 header', {
-      file: file.path,
-      line: 1,
-    });
+      : quarantine(file, ctx, line, result.field, result.reason);
   }
 }
 

@@ -4,7 +4,7 @@
 import type { SourceRecord } from '../attribution/index.js';
 import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, toCostRow, type CurColumn } from './aws-cur-2-row.js';
 import { isExportArtifact, legacyCurDelivery } from './aws-export-layout.js';
-import { cellText, readExportTable } from './aws-export-table.js';
+import { cellText, exportRows } from './aws-export-table.js';
 import {
   quarantine,
   sourceRef,
@@ -53,31 +53,19 @@ export const awsCurLegacyReader: FormatReader = {
 
 async function* readLegacyCur(file: SourceFile, ctx: ReadContext): AsyncIterable<SourceRecord> {
   if (isExportArtifact(file)) return;
-  let columns: LegacyColumns | undefined;
 
-  for await (const record of readExportTable(file)) {
-    if (record.kind === 'header') {
-      columns = legacyColumns(record.columns, file);
+  for await (const record of exportRows(file, ctx, legacyColumns, 'a CUR header')) {
+    if (record.kind !== 'row') {
+      yield record;
       continue;
     }
-    if (record.kind === 'malformed') {
-      yield quarantine(file, ctx, record.line, null, record.reason);
-      continue;
-    }
-    if (columns === undefined) continue;
-    const { cells, line } = record;
-    if (cells.length !== columns.width) {
-      const reason = `the row has ${cells.length} fields; the header has ${columns.width}`;
-      yield quarantine(file, ctx, line, null, reason);
-      continue;
-    }
-
+    const { cells, columns, line } = record;
     const product = gather(cells, columns.product);
     const tags = { ...gather(cells, columns.costCategories), ...gather(cells, columns.tags) };
     const value = (column: CurColumn): string => {
       if (column === 'product') return JSON.stringify(product);
       if (column === 'resource_tags') return JSON.stringify(tags);
-      const at = columns?.positions.get(column);
+      const at = columns.positions.get(column);
       return at === undefined ? '' : cellText(cells[at]);
     };
     const result = toCostRow(value, sourceRef(file, ctx, line));
@@ -88,13 +76,6 @@ async function* readLegacyCur(file: SourceFile, ctx: ReadContext): AsyncIterable
       const reason = result.reason.replace(result.field, field);
       yield quarantine(file, ctx, line, field, reason);
     }
-  }
-
-  if (columns === undefined) {
-    throw new SourceError('SOURCE_FORMAT_INVALID', 'the file is empty; expected a CUR header', {
-      file: file.path,
-      line: 1,
-    });
   }
 }
 

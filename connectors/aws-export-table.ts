@@ -16,7 +16,8 @@ import {
 import { compressors } from 'hyparquet-compressors';
 import yauzl from 'yauzl';
 import { readCsvRecords } from './csv-records.js';
-import type { SourceFile } from './format-reader.js';
+import type { SourceRecord } from '../attribution/index.js';
+import { quarantine, type ReadContext, type SourceFile } from './format-reader.js';
 import { unreadable } from './open-source.js';
 import { SourceError } from './source-error.js';
 
@@ -42,6 +43,43 @@ export async function* readExportTable(file: SourceFile): AsyncIterable<TableRec
     yield* readZippedCsv(file);
   } else {
     yield* readCsv(file.path);
+  }
+}
+
+/** A row whose cells line up with the header, with the columns the reader made of that header. */
+export type ExportRow<Columns> = { kind: 'row'; line: number; cells: unknown[]; columns: Columns };
+
+/**
+ * The rows of an export file under its header, as `columnsOf` judges it: rows that cannot be
+ * parsed or do not fit the header are quarantined on the way, and a file without even a header
+ * is refused, naming `expected` (the header the format needs).
+ */
+export async function* exportRows<Columns extends { width: number }>(
+  file: SourceFile,
+  ctx: ReadContext,
+  columnsOf: (header: string[], file: SourceFile) => Columns,
+  expected: string,
+): AsyncIterable<ExportRow<Columns> | SourceRecord> {
+  let columns: Columns | undefined;
+  for await (const record of readExportTable(file)) {
+    if (record.kind === 'header') {
+      columns = columnsOf(record.columns, file);
+    } else if (record.kind === 'malformed') {
+      yield quarantine(file, ctx, record.line, null, record.reason);
+    } else if (columns === undefined) {
+      continue;
+    } else if (record.cells.length !== columns.width) {
+      const reason = `the row has ${record.cells.length} fields; the header has ${columns.width}`;
+      yield quarantine(file, ctx, record.line, null, reason);
+    } else {
+      yield { kind: 'row', line: record.line, cells: record.cells, columns };
+    }
+  }
+  if (columns === undefined) {
+    throw new SourceError('SOURCE_FORMAT_INVALID', `the file is empty; expected ${expected}`, {
+      file: file.path,
+      line: 1,
+    });
   }
 }
 

@@ -5,7 +5,7 @@
 import type { SourceRecord } from '../attribution/index.js';
 import { isBedrockService } from './ai-services.js';
 import { dataExportDelivery, isExportArtifact } from './aws-export-layout.js';
-import { cellText, readExportTable } from './aws-export-table.js';
+import { cellText, exportRows } from './aws-export-table.js';
 import {
   quarantine,
   sourceRef,
@@ -46,27 +46,15 @@ async function* readFocus(
   format: FocusFormat,
 ): AsyncIterable<SourceRecord> {
   if (isExportArtifact(file)) return;
-  let columns: FocusColumns | undefined;
 
-  for await (const record of readExportTable(file)) {
-    if (record.kind === 'header') {
-      columns = focusColumns(record.columns, file);
+  for await (const record of exportRows(file, ctx, focusColumns, 'a FOCUS header')) {
+    if (record.kind !== 'row') {
+      yield record;
       continue;
     }
-    if (record.kind === 'malformed') {
-      yield quarantine(file, ctx, record.line, null, record.reason);
-      continue;
-    }
-    if (columns === undefined) continue;
-    const { cells, line } = record;
-    if (cells.length !== columns.width) {
-      const reason = `the row has ${cells.length} fields; the header has ${columns.width}`;
-      yield quarantine(file, ctx, line, null, reason);
-      continue;
-    }
-
+    const { cells, columns, line } = record;
     const value = (column: FocusColumn): string => {
-      const at = columns?.positions.get(column);
+      const at = columns.positions.get(column);
       return at === undefined ? '' : cellText(cells[at]);
     };
     const result = focusCostRow(value, `${file.name}:${line}`, sourceRef(file, ctx, line));
@@ -90,13 +78,6 @@ async function* readFocus(
       );
     }
     yield { kind: 'cost', row };
-  }
-
-  if (columns === undefined) {
-    throw new SourceError('SOURCE_FORMAT_INVALID', 'the file is empty; expected a FOCUS header', {
-      file: file.path,
-      line: 1,
-    });
   }
 }
 
