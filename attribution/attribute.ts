@@ -44,6 +44,8 @@ export interface AttributeOptions {
 /** The pricing fields of an AttributionPolicy's spec. */
 export interface AttributeResult {
   report: Report;
+  /** The id the run was saved under, for reports and explanations of this very run. */
+  runId: number;
   allocations: Allocation[];
   /** References in the cluster state that point nowhere. */
   problems: GraphProblem[];
@@ -143,7 +145,7 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
   assertReconciled(rows, costView, report);
   const runId = await saveRun(store.sql, report, allocations);
   await paths.save(store.sql, runId);
-  return { report, allocations, problems: graph.problems };
+  return { report, runId, allocations, problems: graph.problems };
 }
 
 function policyPriceBooks(policies: AttributionPolicy[]): string[] {

@@ -81,7 +81,7 @@ export async function attributeManifests(
   }).catch((err: unknown) => {
     // With no bill left to report, the refused inputs are the likely reason: name them.
     if (err instanceof AttributionError && quarantined.length > 0) {
-      const refused = quarantined.map((q) => describe(atFieldLine(manifests, q)));
+      const refused = quarantined.map((q) => describeQuarantined(atFieldLine(manifests, q)));
       err.message = `${err.message}; refused on the way in:\n${refused.join('\n')}`;
     }
     throw err;
@@ -136,7 +136,7 @@ export function attributeCommand(): Command {
         const { report } = result;
         if (options.format === 'json') {
           process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-          for (const q of quarantined) process.stderr.write(`${describe(q)}\n`);
+          for (const q of quarantined) process.stderr.write(`${describeQuarantined(q)}\n`);
         } else {
           process.stdout.write(renderTable(report));
         }
@@ -199,7 +199,8 @@ function stderrLine(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function describe(q: Quarantined): string {
+/** A refused input as one line: file, line, field and why. */
+export function describeQuarantined(q: Quarantined): string {
   const field = q.field ? ` ${q.field}:` : '';
   return `${q.source.file}:${q.source.line}:${field} ${q.reason}`;
 }

@@ -6,7 +6,7 @@ import { Store, type CallerRef, type EdgeView, type PathView } from '../attribut
 import { attributeFolder } from './attribute-command.js';
 import {
   explain,
-  latestRun,
+  findRun,
   type CostRowExplanation,
   type Explanation,
   type RequestExplanation,
@@ -38,13 +38,15 @@ export function explainCommand(): Command {
       }
       const store = await Store.open(options.databaseUrl);
       try {
+        let runId: number | undefined;
         if (dir !== undefined) {
-          const { quarantined } = await attributeFolder(dir, store);
+          const { result, quarantined } = await attributeFolder(dir, store);
           if (quarantined.length > 0) {
             process.stderr.write(`argmin: ${quarantined.length} inputs quarantined\n`);
           }
+          runId = result.runId;
         }
-        const explanation = await explain(store, await latestRun(store), id);
+        const explanation = await explain(store, await findRun(store, runId), id);
         process.stdout.write(
           options.format === 'json'
             ? `${JSON.stringify(explanation, null, 2)}\n`

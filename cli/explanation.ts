@@ -97,11 +97,12 @@ export interface RequestExplanation {
 
 export type Explanation = CostRowExplanation | RequestExplanation;
 
-/** The latest run in the store, or an error when there is none to explain. */
-export async function latestRun(store: Store): Promise<RunRef> {
+/** The run saved under `id`, else the latest in the store; an error when there is none. */
+export async function findRun(store: Store, id?: number): Promise<RunRef> {
   const [run] = await store.sql.query<{ id: string | number; currency: string } & Period>(
     `SELECT id, currency, ${iso('period_start')}, ${iso('period_end')}
-       FROM attribution_runs ORDER BY id DESC LIMIT 1`,
+       FROM attribution_runs WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC LIMIT 1`,
+    [id ?? null],
   );
   if (!run) throw new ExplainError('NO_RUN', 'no attribution run in the store to explain');
   return {

@@ -18,8 +18,8 @@ import {
   queryReport,
 } from '../attribution/index.js';
 import { normalizeModelId } from '../connectors/index.js';
-import { EXIT_QUARANTINED } from './attribute-command.js';
-import { attributeForReport, describeQuarantined } from './report-run.js';
+import { describeQuarantined, EXIT_QUARANTINED } from './attribute-command.js';
+import { attributeForReport } from './report-run.js';
 
 interface ReportOptions {
   groupBy: string;
