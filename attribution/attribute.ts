@@ -11,8 +11,10 @@ import { loadPriceBook, type PriceBook } from './price-book.js';
 import { priceDrift } from './price-book-drift.js';
 import { costOf, reconcile, type Allocation, type CostView } from './reconcile.js';
 import { buildReport, type Report } from './report.js';
+import { groupBoundaries } from './requests.js';
 import type { AttributionPolicy, ClusterState } from './resources.js';
 import type { Store } from './store/index.js';
+import { requestGroups } from './store/request-groups.js';
 import { saveRun } from './store/runs.js';
 
 export interface AttributeOptions {
@@ -86,8 +88,7 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
     end: rows.map((r) => r.billingPeriodEnd).reduce((a, b) => (a > b ? a : b)),
   };
 
-  const [events, people, groups, bindings] = await Promise.all([
-    store.usageEvents(period.start, period.end),
+  const [people, groups, bindings] = await Promise.all([
     store.people(),
     store.groups(),
     store.bindings(),
@@ -117,9 +118,13 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
       paths: policyPriceBooks(options.state.policies),
     }));
   const currency = currencies[0]!;
+  // Requests are summed in the store, between every moment a line, the cluster or a price changes.
+  const boundaries = groupBoundaries(rows, [...graph.changes(), ...book.changes()]);
+  const requests = await requestGroups(store.sql, period.start, period.end, boundaries);
   const allocations = reconcile({
     rows,
-    events,
+    groups: requests,
+    boundaries,
     graph: paths.recording(graph),
     costView,
     normalizeModel: options.normalizeModel,

@@ -99,6 +99,11 @@ export class AttributionGraph {
     return { from: this.changePoints[epoch - 1] ?? null, until: this.changePoints[epoch] ?? null };
   }
 
+  /** The moments the cluster changed, ascending. */
+  changes(): readonly string[] {
+    return this.changePoints;
+  }
+
   /**
    * Which snapshot of the cluster holds at a moment: how many changes had happened by then. The
    * present when `at` is not given.

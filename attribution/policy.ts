@@ -62,6 +62,11 @@ export class PolicyResolver implements Resolver {
     return this.base.epochOf(at);
   }
 
+  /** The moments the cluster changed, ascending: each starts a new snapshot of it. */
+  changes(): readonly string[] {
+    return this.base.changes();
+  }
+
   resolveEvent(event: UsageEvent): Attribution | null {
     return this.resolveCaller(event.identity ?? {}, event.service, event.timestamp, event.account);
   }

@@ -82,6 +82,12 @@ export class PriceBook {
     return this.options.normalizeModel(provider, aliased);
   }
 
+  /** The days a price took effect, as the midnight (UTC) each starts at. */
+  changes(): string[] {
+    const days = new Set([...this.versions.values()].flat().map((v) => v.effectiveFrom));
+    return [...days].sort().map((day) => `${day}T00:00:00Z`);
+  }
+
   /**
    * The price of one token, or null when the book does not know it. A call whose region is unknown
    * is priced only where the book has one price for every region.

@@ -6,7 +6,18 @@ import { edge, type Attribution, type Edge } from './evidence.js';
 import type { Resolver } from './policy.js';
 import type { SharedService } from './resources.js';
 import type { CallerIdentity, CostRow, TokenClass, UsageEvent } from './model.js';
+import { TOKEN_CLASSES } from './model.js';
 import { allocate, decimalPlaces, MIN_ALLOCATION_SCALE, Money, ZERO } from './money.js';
+import {
+  BucketIndex,
+  eventOfGroup,
+  groupBoundaries,
+  groupOfEvent,
+  VIA_ATTRIBUTE,
+  type RequestGroup,
+} from './requests.js';
+
+export { VIA_ATTRIBUTE };
 
 export interface Allocation {
   row: CostRow;
@@ -31,25 +42,34 @@ export function costOf(row: CostRow, view: CostView): string {
 export interface ReconcileInputs {
   rows: CostRow[];
   costView?: CostView;
-  events: UsageEvent[];
+  /** The period's requests, one by one; or `groups`, the same summed by the store. */
+  events?: UsageEvent[];
+  groups?: RequestGroup[];
+  /**
+   * The moments no group spans (`groupBoundaries`): those the store grouped by. By default the
+   * lines' charge periods, which is enough for requests given one by one.
+   */
+  boundaries?: string[];
   graph: Resolver;
   /** The model id a provider's spelling normalizes to, so bill lines and requests meet. */
   normalizeModel(provider: string, model: string): string;
   /**
    * What a request without a `cost` should have cost at list price, or null when it is unpriced.
-   * Only a line that names no token class needs it.
+   * Only a line that names no token class needs it; a group is priced as one request with its
+   * summed tokens, which prices the same as its requests one by one.
    */
   estimateCost?(event: UsageEvent): Money | null;
 }
 
+/** A group of requests as reconciliation files it. */
 interface Request {
   at: number;
   account: string | undefined;
   region: string | undefined;
-  tokens: Partial<Record<TokenClass, number>>;
+  group: RequestGroup;
   /**
-   * The request's own cost, else the price book's estimate; null when neither is known. Worked
-   * out only for a line that needs it, which most bills never have.
+   * The group's own cost, else the price book's estimate; null when neither is known. Worked out
+   * only for a line that needs it, which most bills never have.
    */
   cost(): Money | null;
   key: string;
@@ -66,9 +86,6 @@ interface Slice {
 }
 
 const CERTAIN_STEP = '1';
-
-/** The attribute a request carries when it went through a shared service (`namespace/name`). */
-export const VIA_ATTRIBUTE = 'argmin.io/via';
 
 export function reconcile(inputs: ReconcileInputs): Allocation[] {
   const { rows, graph } = inputs;
@@ -146,7 +163,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
 
     if (!row.tokenClass) {
       // A line for a model but no token class can only be shared by what its requests cost.
-      const matched = coarseRequests(row, requestsByModel.get(row.model!) ?? []);
+      const matched = coarseRequests(row, requestsByModel.within(row.model!, ...chargePeriod(row)));
       if (matched.weights.length === 0) {
         deferred.push(row);
         continue;
@@ -171,7 +188,11 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
     }
 
     const tokenClass = row.tokenClass;
-    const matched = matchingRequests(row, tokenClass, requestsByModel.get(row.model!) ?? []);
+    const matched = matchingRequests(
+      row,
+      tokenClass,
+      requestsByModel.within(row.model!, ...chargePeriod(row)),
+    );
     if (matched.weights.length === 0) {
       fallback(row, amount, 'bill line has no matching requests');
       continue;
@@ -244,15 +265,20 @@ function accountPeriod(row: CostRow): string {
 }
 
 function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution | null>) {
-  const byModel = new Map<string, Request[]>();
-  const via = new Map<string, Request[]>();
+  const boundaries = (inputs.boundaries ?? groupBoundaries(inputs.rows, [])).map((t) =>
+    Date.parse(t),
+  );
+  const byModel = new BucketIndex<Request>(boundaries);
+  const via = new BucketIndex<Request>(boundaries);
   const byCaller = new Map<string, string>();
-  for (const event of inputs.events) {
-    const through = event.attributes?.[VIA_ATTRIBUTE];
-    if (!event.model && !through) continue;
+  const groups = inputs.groups ?? (inputs.events ?? []).map(groupOfEvent);
+  for (const group of groups) {
+    const through = group.via;
+    if (!group.model && !through) continue;
+    const event = eventOfGroup(group);
     // The same caller may land elsewhere after the cluster changed: key by the epoch too.
-    const epoch = inputs.graph.epochOf(event.timestamp);
-    const caller = JSON.stringify([event.identity ?? {}, event.service ?? null, epoch]);
+    const epoch = inputs.graph.epochOf(group.timestamp);
+    const caller = JSON.stringify([group.identity ?? {}, group.service ?? null, epoch]);
     let key = byCaller.get(caller);
     if (key === undefined) {
       const resolved = inputs.graph.resolveEvent(event);
@@ -260,29 +286,19 @@ function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution 
       byCaller.set(caller, key);
       slices.set(key, resolved);
     }
-    const model = event.model ? inputs.normalizeModel(event.provider, event.model) : null;
-    const tokens: Partial<Record<TokenClass, number>> = {
-      inputTokens: event.inputTokens,
-      cacheReadTokens: event.cacheReadTokens,
-      cacheWriteTokens: event.cacheWriteTokens,
-      outputTokens: event.outputTokens,
-    };
-    const at = Date.parse(event.timestamp);
+    const model = group.model ? inputs.normalizeModel(group.provider, group.model) : null;
+    const at = Date.parse(group.timestamp);
     let estimate: Money | null | undefined;
     const cost = () => {
-      if (event.cost !== undefined) return new Money(event.cost);
+      if (group.cost !== undefined) return new Money(group.cost);
       if (estimate === undefined) estimate = inputs.estimateCost?.(event) ?? null;
       return estimate;
     };
-    const request = { at, account: event.account, region: event.region, tokens, cost, key };
+    const request = { at, account: group.account, region: group.region, group, cost, key };
     // A call through a shared service measures who used it; the service's own calls are the
     // ones the bill covers, so this one is never matched to a bill line.
-    const index = through ? via : byModel;
-    const indexKey = through ?? model;
-    if (indexKey === null) continue;
-    const list = index.get(indexKey);
-    if (list) list.push(request);
-    else index.set(indexKey, [request]);
+    if (through) via.add(through, at, request);
+    else if (model !== null) byModel.add(model, at, request);
   }
   return { byModel, via };
 }
@@ -297,20 +313,20 @@ function passThrough(
   slice: Slice,
   cost: Money,
   shared: SharedService,
-  via: Map<string, Request[]>,
+  via: BucketIndex<Request>,
   slices: Map<string, Attribution | null>,
 ): { slice: Slice; cost: Money }[] {
   const start = Date.parse(row.chargePeriodStart);
   const end = Date.parse(row.chargePeriodEnd);
   const byKey = new Map<string, { key: string; weight: Money; count: number }>();
-  for (const r of via.get(shared.service) ?? []) {
+  for (const r of via.within(shared.service, start, end)) {
     if (r.at < start || r.at >= end) continue;
-    const tokens = Object.values(r.tokens).reduce<number>((sum, n) => sum + (n ?? 0), 0);
-    const weight = new Money(shared.splitBy === 'Tokens' ? tokens : 1);
+    const byTokens = shared.splitBy === 'Tokens';
+    const weight = new Money(byTokens ? totalTokens(r.group) : r.group.requests);
     if (weight.isZero()) continue;
     const entry = byKey.get(r.key) ?? { key: r.key, weight: ZERO, count: 0 };
     entry.weight = entry.weight.plus(weight);
-    entry.count++;
+    entry.count += byTokens ? r.group.requestsWithAnyTokens : r.group.requests;
     byKey.set(r.key, entry);
   }
   const callers = [...byKey.values()].filter((c) => {
@@ -350,7 +366,7 @@ function passThrough(
 }
 
 /** The requests a line covers, summed by where they are attributed, in first-seen order. */
-function matchingRequests(row: CostRow, tokenClass: TokenClass, requests: Request[]) {
+function matchingRequests(row: CostRow, tokenClass: TokenClass, requests: Iterable<Request>) {
   const start = Date.parse(row.chargePeriodStart);
   const end = Date.parse(row.chargePeriodEnd);
   const byKey = new Map<string, { key: string; tokens: Money; count: number }>();
@@ -360,11 +376,11 @@ function matchingRequests(row: CostRow, tokenClass: TokenClass, requests: Reques
     // A request whose account or region is unknown may belong to any line of its model and time.
     if (r.account !== undefined && r.account !== row.subAccountId) continue;
     if (r.region !== undefined && row.region !== null && r.region !== row.region) continue;
-    const count = r.tokens[tokenClass];
+    const count = r.group.tokens[tokenClass];
     if (!count) continue;
     const entry = byKey.get(r.key) ?? { key: r.key, tokens: ZERO, count: 0 };
     entry.tokens = entry.tokens.plus(count);
-    entry.count++;
+    entry.count += r.group.requestsWithTokens[tokenClass];
     byKey.set(r.key, entry);
     total = total.plus(count);
   }
@@ -376,10 +392,10 @@ function matchingRequests(row: CostRow, tokenClass: TokenClass, requests: Reques
  * cost is unknown (an unpriced model, unknown usage) would count as free, so then every request is
  * weighed by its tokens of all classes instead.
  */
-function coarseRequests(row: CostRow, requests: Request[]) {
+function coarseRequests(row: CostRow, requests: Iterable<Request>) {
   const start = Date.parse(row.chargePeriodStart);
   const end = Date.parse(row.chargePeriodEnd);
-  const covered = requests.filter(
+  const covered = [...requests].filter(
     (r) =>
       r.at >= start &&
       r.at < end &&
@@ -387,19 +403,33 @@ function coarseRequests(row: CostRow, requests: Request[]) {
       (r.region === undefined || row.region === null || r.region === row.region),
   );
   const byCost = covered.every((r) => r.cost() !== null);
-  const weightOf = (r: Request): Money =>
-    byCost ? r.cost()! : Object.values(r.tokens).reduce<Money>((sum, n) => sum.plus(n ?? 0), ZERO);
+  const weightOf = (r: Request): Money => (byCost ? r.cost()! : new Money(totalTokens(r.group)));
   const byKey = new Map<string, { key: string; weight: Money; count: number }>();
   for (const r of covered) {
     const weight = weightOf(r);
     if (!weight.isPositive()) continue;
     const entry = byKey.get(r.key) ?? { key: r.key, weight: ZERO, count: 0 };
     entry.weight = entry.weight.plus(weight);
-    entry.count++;
+    // Requests of a group whose costs are estimated count as priced when they have tokens.
+    const { group } = r;
+    entry.count += !byCost
+      ? group.requestsWithAnyTokens
+      : group.cost !== undefined
+        ? group.requestsWithCost
+        : group.requestsWithAnyTokens;
     byKey.set(r.key, entry);
   }
   const by = byCost ? 'their estimated cost' : 'their tokens (some requests are unpriced)';
   return { weights: [...byKey.values()], by };
+}
+
+/** A group's tokens of every class. */
+function totalTokens(group: RequestGroup): number {
+  return TOKEN_CLASSES.reduce((sum, c) => sum + group.tokens[c], 0);
+}
+
+function chargePeriod(row: CostRow): [number, number] {
+  return [Date.parse(row.chargePeriodStart), Date.parse(row.chargePeriodEnd)];
 }
 
 /** Tokens a line bills, from its quantity and pricing unit, or null when the unit is not tokens. */
