@@ -50,3 +50,27 @@ export { groupsCsv, groupsTable } from './report-query-format.js';
 export { renderReportHtml } from './report-html.js';
 export { budgetBurns, runTimeline } from './report-html-budgets.js';
 export { FLOW_DIMENSIONS } from './report-html-sankey.js';
+export {
+  canonicalJson,
+  MAX_NAMED_OBJECTS,
+  runInputs,
+  runOutcome,
+  RunInputsError,
+  saveRunInputs,
+  type CostRowsDigest,
+  type DigestSet,
+  type ObjectDigest,
+  type RunInputs,
+  type RunInputsOptions,
+  type RunOutcome,
+  type UsageDayDigest,
+} from './run-inputs.js';
+export {
+  MAX_NAMED_CHANGES,
+  previousRun,
+  runChanges,
+  type AnswerMove,
+  type RunChanges,
+  type RunRecord,
+  type SavedRun,
+} from './run-changes.js';
