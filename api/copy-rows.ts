@@ -10,7 +10,9 @@ type ColumnValue = (event: UsageEvent, origin: string) => CopyValue;
 /** Columns whose event field is not simply the column's name in camelCase. */
 const SPECIAL_COLUMNS: Record<string, ColumnValue> = {
   ts: (e) => e.timestamp,
-  attributes: (e) => JSON.stringify(e.attributes ?? {}),
+  // No attributes are stored as null, as the store's own inserts store them.
+  attributes: (e) =>
+    e.attributes && Object.keys(e.attributes).length > 0 ? JSON.stringify(e.attributes) : null,
   origin: (_, origin) => origin,
 };
 const CALLER_PREFIX = 'caller_';

@@ -16,7 +16,7 @@ const text = { type: 'string', minLength: 1, maxLength: EVENT_LIMITS.textLength 
 const tokens = (description: string) => ({
   type: 'integer',
   minimum: 0,
-  maximum: Number.MAX_SAFE_INTEGER,
+  maximum: EVENT_LIMITS.maxTokens,
   description: `${description} Leave it out when unknown: absent is never zero.`,
 });
 

@@ -112,6 +112,7 @@ describe('POST /v1/events', () => {
     ['choices', { choices: [] }],
     ['tenant', { tenant: 'unknown fields are refused too' }],
     ['inputTokens', { inputTokens: -1 }],
+    ['outputTokens', { outputTokens: 400_000_001 }],
     ['timestamp', { timestamp: '2026-11-02T00:00:00Z' }],
   ])('answers 400 naming %s and the event, and stores none of the request', async (field, bad) => {
     const { sink, url } = await serve();

@@ -36,6 +36,7 @@ describe('parseUsageEvent', () => {
     [{ colour: 'red' }, 'colour', 'not a field'],
     [{ inputTokens: -1 }, 'inputTokens', 'non-negative integer'],
     [{ outputTokens: 1.5 }, 'outputTokens', 'non-negative integer'],
+    [{ cacheReadTokens: 400_000_001 }, 'cacheReadTokens', 'more than 400000000 tokens'],
     [{ reasoningTokens: 30 }, 'reasoningTokens', 'cannot exceed'],
     [{ cost: 0.01 }, 'cost', 'decimal string'],
     [{ cost: 'NaN' }, 'cost', 'decimal string'],

@@ -9,6 +9,11 @@ export const EVENT_LIMITS = {
   attributeCount: 16,
   attributeKeyLength: 64,
   attributeValueLength: 256,
+  /**
+   * The most tokens one field of one event may count: far beyond any model's context, and low
+   * enough that an event's five counts added together still fit the store's integer columns.
+   */
+  maxTokens: 400_000_000,
   /** How far ahead of the receiver's clock a timestamp may be: clocks drift, the future does not. */
   futureSkewMs: 5 * 60 * 1000,
   /** Nothing older is an AI call, and PostgreSQL refuses years before 1 outright. */
@@ -156,6 +161,12 @@ function parse(value: unknown, now: Date): UsageEvent {
     if (count === undefined || count === null) continue;
     if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
       throw new Refusal(field, 'must be a non-negative integer (leave it out when unknown)');
+    }
+    if (count > EVENT_LIMITS.maxTokens) {
+      throw new Refusal(
+        field,
+        `is more than ${EVENT_LIMITS.maxTokens} tokens, the most one event may count`,
+      );
     }
     event[field] = count;
   }

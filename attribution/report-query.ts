@@ -338,7 +338,7 @@ async function estimateGroups(
           LIMIT 1
        ) path ON true
       WHERE e.ts >= run.period_start
-        AND NOT e.attributes ? $4
+        AND (e.attributes IS NULL OR NOT e.attributes ? $4)
         AND e.ts >= coalesce(t.through, overall.through, run.period_start)
         AND ($2::date IS NULL OR e.ts >= $2::date::timestamp AT TIME ZONE 'UTC')
         AND ($3::date IS NULL OR e.ts < $3::date::timestamp AT TIME ZONE 'UTC')

@@ -86,20 +86,26 @@ export class Store {
   async insertUsageEvents(events: UsageEvent[], origin: string): Promise<number> {
     let inserted = 0;
     for (const batch of batches(events)) {
+      // No attributes are stored as null: '{}' on every row costs bytes that null does not.
       const rows = await this.sql.query<{ n: number }>(
         `WITH added AS (
-           INSERT INTO usage_events
+           INSERT INTO usage_events (
+                  request_id, ts, provider, model, input_tokens, cache_read_tokens,
+                  cache_write_tokens, output_tokens, reasoning_tokens, cost, latency_ms, status,
+                  caller_service_account, caller_spiffe_id, caller_api_key_id, caller_user,
+                  caller_aws_principal, service, account, region, attributes, origin,
+                  caller_gcp_principal, caller_azure_principal)
            SELECT e."requestId", e."timestamp", e.provider, e.model, e."inputTokens",
                   e."cacheReadTokens", e."cacheWriteTokens", e."outputTokens",
                   e."reasoningTokens", e.cost, e."latencyMs", e.status,
                   e.identity->>'serviceAccount', e.identity->>'spiffeId',
                   e.identity->>'apiKeyId', e.identity->>'user', e.identity->>'awsPrincipal',
-                  e.service, e.account, e.region, coalesce(e.attributes, '{}'), $2,
+                  e.service, e.account, e.region, nullif(e.attributes, '{}'), $2,
                   e.identity->>'gcpPrincipal', e.identity->>'azurePrincipal'
              FROM jsonb_to_recordset($1::jsonb) AS e(
                   "requestId" text, "timestamp" timestamptz, provider text, model text,
-                  "inputTokens" bigint, "cacheReadTokens" bigint, "cacheWriteTokens" bigint,
-                  "outputTokens" bigint, "reasoningTokens" bigint, cost numeric,
+                  "inputTokens" int, "cacheReadTokens" int, "cacheWriteTokens" int,
+                  "outputTokens" int, "reasoningTokens" int, cost numeric,
                   "latencyMs" int, status text, identity jsonb, service text, account text,
                   region text, attributes jsonb)
            ON CONFLICT (request_id) DO NOTHING
@@ -319,7 +325,8 @@ function fromUsageEventRecord(r: Record<string, unknown>): UsageEvent {
   };
   const known = Object.entries(identity).filter(([, v]) => v !== undefined);
   if (known.length > 0) event.identity = Object.fromEntries(known);
-  const attributes = r.attributes as Record<string, string>;
-  if (Object.keys(attributes).length > 0) event.attributes = attributes;
+  // Null is how the store keeps no attributes; an empty object, were one written, reads the same.
+  const attributes = r.attributes as Record<string, string> | null;
+  if (attributes && Object.keys(attributes).length > 0) event.attributes = attributes;
   return event;
 }

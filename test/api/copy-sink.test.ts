@@ -69,6 +69,16 @@ describe('COPY sink', () => {
     expect(await read('sparse')).toEqual([sparse]);
   });
 
+  it('stores empty attributes as null, which the store reads back as none', async () => {
+    const events = [event('attrs-empty', { attributes: {} }), event('attrs-none')];
+    expect(await sink.insertUsageEvents(events, 'api')).toBe(2);
+    const stored = await store.sql.query<{ attributes: unknown }>(
+      `SELECT attributes FROM usage_events WHERE request_id LIKE 'attrs-%' ORDER BY request_id`,
+    );
+    expect(stored).toEqual([{ attributes: null }, { attributes: null }]);
+    expect(await read('attrs-')).toEqual([event('attrs-empty'), event('attrs-none')]);
+  });
+
   it('stores a duplicate within a batch and a repeat of a stored batch once', async () => {
     expect(
       await sink.insertUsageEvents([event('dup-1'), event('dup-1'), event('dup-2')], 'api'),
