@@ -86,6 +86,7 @@ interface Slice {
 }
 
 const CERTAIN_STEP = '1';
+const MAX_STEPS_KEPT = 10_000;
 
 export function reconcile(inputs: ReconcileInputs): Allocation[] {
   const { rows, graph } = inputs;
@@ -95,6 +96,25 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
   const allocations: Allocation[] = [];
   const usageByAccount = new Map<string, Allocation[]>();
   const deferred: CostRow[] = [];
+  const none: Attribution = {
+    costCenter: null,
+    service: null,
+    team: null,
+    person: null,
+    edges: [],
+  };
+  // One attribution object per way spend goes, shared by every allocation that goes that way: a
+  // run of a million allocations holds a few thousand of them, and the store writes each once.
+  const ways = new WeakMap<Attribution, Map<string, Attribution>>();
+  const way = (base: Attribution, key: string, make: () => Attribution): Attribution => {
+    let byKey = ways.get(base);
+    if (!byKey) ways.set(base, (byKey = new Map()));
+    let found = byKey.get(key);
+    if (!found) byKey.set(key, (found = make()));
+    return found;
+  };
+  const led = (base: Attribution, lead: string): Attribution =>
+    way(base, lead, () => ({ ...base, edges: [step(lead), ...base.edges] }));
 
   const push = (row: CostRow, slice: Slice, cost: Money) => {
     if (cost.isZero()) return;
@@ -124,11 +144,13 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
     known?: Attribution | null,
     group?: Pick<Slice, 'callerKey' | 'weight'>,
   ) => {
-    const owner = graph.accountOwner(row.subAccountId);
-    const base = known ?? { costCenter: null, service: null, team: null, person: null, edges: [] };
-    const attribution = owner
-      ? { ...base, costCenter: owner.costCenter, edges: [step(lead), ...owner.edges] }
-      : { ...base, costCenter: null, edges: [step(lead)] };
+    const base = known ?? none;
+    const attribution = way(base, `${lead}\u0000${row.subAccountId}`, () => {
+      const owner = graph.accountOwner(row.subAccountId);
+      return owner
+        ? { ...base, costCenter: owner.costCenter, edges: [step(lead), ...owner.edges] }
+        : { ...base, costCenter: null, edges: [step(lead)] };
+    });
     push(row, { attribution, model: row.model, requests: 0, ...group }, amount);
   };
 
@@ -178,7 +200,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
         const lead = `bill line distributed over its requests by ${matched.by}`;
         const group = { callerKey: w.key, weight: w.weight };
         if (resolved?.costCenter) {
-          const attribution = { ...resolved, edges: [step(lead), ...resolved.edges] };
+          const attribution = led(resolved, lead);
           push(row, { attribution, model: row.model, requests: w.count, ...group }, parts[i]!);
         } else {
           fallback(row, parts[i]!, `${lead}; their caller has no CostCenter`, resolved, group);
@@ -211,7 +233,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
       const lead = 'bill line distributed over its requests by tokens of its class';
       const group = { callerKey: w.key, weight: w.tokens };
       if (resolved?.costCenter) {
-        const attribution = { ...resolved, edges: [step(lead), ...resolved.edges] };
+        const attribution = led(resolved, lead);
         push(row, { attribution, model: row.model, requests: w.count, ...group }, parts[i]!);
       } else {
         fallback(row, parts[i]!, `${lead}; their caller has no CostCenter`, resolved, group);
@@ -237,10 +259,10 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
       scale,
     );
     base.forEach((a, i) => {
-      const attribution = {
+      const attribution = way(a.attribution, lead, () => ({
         ...a.attribution,
         edges: [step(lead), ...a.attribution.edges.slice(1)],
-      };
+      }));
       push(row, { attribution, model: a.model, requests: 0 }, parts[i]!);
     });
   }
@@ -256,8 +278,17 @@ function principalIdentity(row: CostRow): CallerIdentity {
   return { awsPrincipal: principal };
 }
 
+const steps = new Map<string, Edge>();
+
+/** A certain step of a path; edges are never changed once made, so each text makes one. */
 function step(evidence: string): Edge {
-  return edge(CERTAIN_STEP, evidence);
+  let found = steps.get(evidence);
+  if (!found) {
+    found = edge(CERTAIN_STEP, evidence);
+    // Pass-through steps name their shares and seldom repeat: the cache stops growing at a bound.
+    if (steps.size < MAX_STEPS_KEPT) steps.set(evidence, found);
+  }
+  return found;
 }
 
 function accountPeriod(row: CostRow): string {
@@ -407,7 +438,8 @@ function coarseRequests(row: CostRow, requests: Iterable<Request>) {
   const byKey = new Map<string, { key: string; weight: Money; count: number }>();
   for (const r of covered) {
     const weight = weightOf(r);
-    if (!weight.isPositive()) continue;
+    // Decimal's isPositive holds for zero too: a request that weighs nothing is not counted.
+    if (!weight.greaterThan(0)) continue;
     const entry = byKey.get(r.key) ?? { key: r.key, weight: ZERO, count: 0 };
     entry.weight = entry.weight.plus(weight);
     // Requests of a group whose costs are estimated count as priced when they have tokens.

@@ -65,23 +65,32 @@ export function buildReport(inputs: ReportInputs): Report {
   let attributed = ZERO;
   let late: Money | undefined;
 
+  // Allocations share their attribution objects: the row of each is worked out once per way.
+  const rowsOf = new WeakMap<object, Map<string, { key: string; row: Omit<ReportRow, 'cost'> }>>();
   for (const a of inputs.allocations) {
     const { attribution } = a;
-    const confidence = attribution.costCenter ? pathConfidence(attribution.edges) : ZERO;
-    const row: Omit<ReportRow, 'cost'> = {
-      costCenter: attribution.costCenter,
-      service: attribution.service,
-      team: attribution.team,
-      person: attribution.person,
-      provider: a.row.provider,
-      model: a.model,
-      chargeCategory: a.row.chargeCategory,
-      confidence: confidenceNumber(confidence),
-      evidence: attribution.edges.map((e) =>
-        e.confidence.equals(1) ? e.evidence : `${e.evidence} [${confidenceNumber(e.confidence)}]`,
-      ),
-    };
-    const key = JSON.stringify(row);
+    let byLine = rowsOf.get(attribution);
+    if (!byLine) rowsOf.set(attribution, (byLine = new Map()));
+    const lineKey = JSON.stringify([a.row.provider, a.model, a.row.chargeCategory]);
+    let found = byLine.get(lineKey);
+    if (!found) {
+      const confidence = attribution.costCenter ? pathConfidence(attribution.edges) : ZERO;
+      const row: Omit<ReportRow, 'cost'> = {
+        costCenter: attribution.costCenter,
+        service: attribution.service,
+        team: attribution.team,
+        person: attribution.person,
+        provider: a.row.provider,
+        model: a.model,
+        chargeCategory: a.row.chargeCategory,
+        confidence: confidenceNumber(confidence),
+        evidence: attribution.edges.map((e) =>
+          e.confidence.equals(1) ? e.evidence : `${e.evidence} [${confidenceNumber(e.confidence)}]`,
+        ),
+      };
+      byLine.set(lineKey, (found = { key: JSON.stringify(row), row }));
+    }
+    const { key, row } = found;
     const group = groups.get(key) ?? { row, cost: ZERO };
     group.cost = group.cost.plus(a.cost);
     groups.set(key, group);

@@ -1,12 +1,17 @@
-// Keeps each attribution run and its allocations, so a figure can be explained after the fact.
+// Keeps each attribution run and its allocations, so a figure can be explained after the fact. A
+// run's bill lines and the ways its spend went are written once each; an allocation is a line, a
+// way and an amount, so a run of a million allocations writes a few small columns per allocation.
+import type { Attribution } from '../evidence.js';
 import { confidenceNumber, pathConfidence } from '../evidence.js';
+import type { CostRow } from '../model.js';
 import { moneyText } from '../money.js';
 import type { Allocation } from '../reconcile.js';
 import type { Report } from '../report.js';
-import { pathKey } from '../explain-paths.js';
+import { edgeView, pathKey } from '../explain-paths.js';
 import type { Sql } from './sql.js';
 
-const BATCH_ROWS = 2_000;
+/** Rows a statement carries: arrays of this many, one parameter per column. */
+const BATCH_ROWS = 20_000;
 
 export async function saveRun(
   sql: Sql,
@@ -29,53 +34,142 @@ export async function saveRun(
       ],
     );
     const runId = Number(run!.id);
-    for (let i = 0; i < allocations.length; i += BATCH_ROWS) {
-      const batch = allocations.slice(i, i + BATCH_ROWS).map((a) => ({
-        connector: a.row.source.connector,
-        costRowId: a.row.id,
-        costCenter: a.attribution.costCenter,
-        service: a.attribution.service,
-        team: a.attribution.team,
-        person: a.attribution.person,
-        provider: a.row.provider,
-        model: a.model,
-        chargeCategory: a.row.chargeCategory,
-        cost: moneyText(a.cost),
-        confidence: a.attribution.costCenter
-          ? confidenceNumber(pathConfidence(a.attribution.edges))
-          : 0,
-        evidence: a.attribution.edges.map((e) => ({
-          evidence: e.evidence,
-          confidence: confidenceNumber(e.confidence),
-          ...(e.validFrom ? { validFrom: e.validFrom } : {}),
-          ...(e.validUntil ? { validUntil: e.validUntil } : {}),
-        })),
-        account: a.row.subAccountId,
-        chargeStart: a.row.chargePeriodStart,
-        chargeEnd: a.row.chargePeriodEnd,
-        sourceFile: a.row.source.file,
-        requests: a.requests,
-        callerKey: a.callerKey === undefined ? null : pathKey(a.callerKey),
-        weight: a.weight === undefined ? null : moneyText(a.weight),
-      }));
-      await tx.query(
-        `INSERT INTO allocations (run_id, connector, cost_row_id, cost_center, service, team, person,
-                                  provider, model, charge_category, cost, confidence, evidence,
-                                  account, charge_period_start, charge_period_end, source_file,
-                                  requests, caller_key, weight)
-         SELECT $1, a.connector, a."costRowId", a."costCenter", a.service, a.team, a.person,
-                a.provider, a.model, a."chargeCategory", a.cost, a.confidence, a.evidence,
-                a.account, a."chargeStart", a."chargeEnd", a."sourceFile", a.requests,
-                a."callerKey", a.weight
-           FROM jsonb_to_recordset($2::jsonb) AS a(
-                connector text, "costRowId" text, "costCenter" text, service text, team text,
-                person text, provider text, model text, "chargeCategory" text, cost numeric,
-                confidence numeric, evidence jsonb, account text, "chargeStart" timestamptz,
-                "chargeEnd" timestamptz, "sourceFile" text, requests int, "callerKey" text,
-                weight numeric)`,
-        [runId, JSON.stringify(batch)],
-      );
-    }
+    const lines = new Numbering<CostRow>();
+    const ways = new Numbering<Attribution>();
+    const amounts = allocations.map((a) => ({
+      line: lines.of(a.row, ''),
+      way: ways.of(a.attribution, `${a.model ?? ''}\u0000${a.callerKey ?? ''}`, a),
+      a,
+    }));
+
+    await insertColumns(
+      tx,
+      runId,
+      'run_lines',
+      LINE_COLUMNS,
+      lines
+        .items()
+        .map(({ item: row, no }) => [
+          no,
+          row.source.connector,
+          row.id,
+          row.provider,
+          row.chargeCategory,
+          row.subAccountId,
+          row.chargePeriodStart,
+          row.chargePeriodEnd,
+          row.source.file,
+        ]),
+    );
+    await insertColumns(
+      tx,
+      runId,
+      'run_attributions',
+      WAY_COLUMNS,
+      ways
+        .items()
+        .map(({ item: path, no, allocation: a }) => [
+          no,
+          path.costCenter,
+          path.service,
+          path.team,
+          path.person,
+          a!.model,
+          path.costCenter ? confidenceNumber(pathConfidence(path.edges)) : 0,
+          JSON.stringify(path.edges.map(edgeView)),
+          a!.callerKey === undefined ? null : pathKey(a!.callerKey),
+        ]),
+    );
+    await insertColumns(
+      tx,
+      runId,
+      'run_allocations',
+      AMOUNT_COLUMNS,
+      amounts.map(({ line, way, a }) => [
+        line,
+        way,
+        moneyText(a.cost),
+        a.requests,
+        a.weight === undefined ? null : moneyText(a.weight),
+      ]),
+    );
     return runId;
   });
+}
+
+type Columns = [name: string, type: string][];
+
+const LINE_COLUMNS: Columns = [
+  ['line_no', 'integer'],
+  ['connector', 'text'],
+  ['cost_row_id', 'text'],
+  ['provider', 'text'],
+  ['charge_category', 'text'],
+  ['account', 'text'],
+  ['charge_period_start', 'timestamptz'],
+  ['charge_period_end', 'timestamptz'],
+  ['source_file', 'text'],
+];
+
+const WAY_COLUMNS: Columns = [
+  ['attribution_no', 'integer'],
+  ['cost_center', 'text'],
+  ['service', 'text'],
+  ['team', 'text'],
+  ['person', 'text'],
+  ['model', 'text'],
+  ['confidence', 'numeric'],
+  ['evidence', 'jsonb'],
+  ['caller_key', 'text'],
+];
+
+const AMOUNT_COLUMNS: Columns = [
+  ['line_no', 'integer'],
+  ['attribution_no', 'integer'],
+  ['cost', 'numeric'],
+  ['requests', 'integer'],
+  ['weight', 'numeric'],
+];
+
+/**
+ * Numbers things from 1 by object and a key beside it, keeping the first allocation seen with
+ * each: reconciliation hands out one object per path, so this never compares paths by content.
+ */
+class Numbering<T extends object> {
+  private readonly numbers = new Map<T, Map<string, number>>();
+  private readonly list: { item: T; no: number; allocation?: Allocation }[] = [];
+
+  of(item: T, key: string, allocation?: Allocation): number {
+    let byKey = this.numbers.get(item);
+    if (!byKey) this.numbers.set(item, (byKey = new Map()));
+    let no = byKey.get(key);
+    if (no === undefined) {
+      no = this.list.length + 1;
+      byKey.set(key, no);
+      this.list.push({ item, no, allocation });
+    }
+    return no;
+  }
+
+  items(): { item: T; no: number; allocation?: Allocation }[] {
+    return this.list;
+  }
+}
+
+/** Inserts rows a batch at a time, each column one array parameter through `unnest`. */
+async function insertColumns(
+  tx: Sql,
+  runId: number,
+  table: string,
+  columns: Columns,
+  rows: unknown[][],
+): Promise<void> {
+  const names = columns.map(([name]) => name).join(', ');
+  const arrays = columns.map(([, type], i) => `$${i + 2}::${type}[]`).join(', ');
+  const text = `INSERT INTO ${table} (run_id, ${names}) SELECT $1, * FROM unnest(${arrays})`;
+  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+    const params: unknown[][] = columns.map(() => []);
+    for (const row of rows.slice(i, i + BATCH_ROWS)) row.forEach((v, c) => params[c]!.push(v));
+    await tx.query(text, [runId, ...params]);
+  }
 }
