@@ -16,6 +16,9 @@ import type { AttributionPolicy, ClusterState } from './resources.js';
 import type { Store } from './store/index.js';
 import { requestGroups } from './store/request-groups.js';
 import { saveRun } from './store/runs.js';
+import { previousRun, runChanges, type RunChanges } from './run-changes.js';
+import { runInputs, runOutcome, saveRunInputs } from './run-inputs.js';
+import { ARGMIN_VERSION } from './version.js';
 
 export interface AttributeOptions {
   store: Store;
@@ -51,11 +54,13 @@ export interface AttributeResult {
   allocations: Allocation[];
   /** References in the cluster state that point nowhere. */
   problems: GraphProblem[];
+  /** How this run compares with the previous run of the same period: its inputs and its answer. */
+  changes: RunChanges;
 }
 
 export class AttributionError extends Error {
   constructor(
-    readonly code: 'NO_BILL' | 'MIXED_CURRENCIES',
+    readonly code: 'NO_BILL' | 'MIXED_CURRENCIES' | 'UNEXPLAINED_CHANGE',
     message: string,
   ) {
     super(message);
@@ -131,9 +136,8 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
     estimateCost: (event) => book.estimateCost(event, { currency }),
   });
   // Drift compares what the invoice charged per token, whichever view is reported.
-  const drift = priceDrift(rows, book, {
-    threshold: options.driftThreshold ?? policyDriftThreshold(options.state.policies),
-  });
+  const driftThreshold = options.driftThreshold ?? policyDriftThreshold(options.state.policies);
+  const drift = priceDrift(rows, book, { threshold: driftThreshold });
 
   const report = buildReport({
     currency,
@@ -148,9 +152,41 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
     priceDrift: drift,
   });
   assertReconciled(rows, costView, report);
+  // What the run read and what it answered, kept with it, so a re-run can say what changed. A
+  // different answer from the same inputs is a defect: refused before it is kept.
+  const inputs = await runInputs(store.sql, {
+    connectors: options.connectors,
+    period,
+    state: options.state,
+    people,
+    groups,
+    bindings,
+    codeowners: options.codeowners,
+    priceBook: book,
+    weights: options.weights,
+    costView,
+    driftThreshold,
+    engineVersion: ARGMIN_VERSION,
+  });
+  const outcome = runOutcome(report);
+  const previous = await previousRun(store.sql, {
+    connectors: options.connectors,
+    period,
+    costView,
+  });
+  const changes = runChanges(previous, { inputs, outcome });
+  if (changes.unexplained) {
+    throw new AttributionError(
+      'UNEXPLAINED_CHANGE',
+      `the answer differs from run ${previous?.runId}'s on the same inputs:\n` +
+        changes.lines.join('\n'),
+    );
+  }
+
   const runId = await saveRun(store.sql, report, allocations);
   await paths.save(store.sql, runId);
-  return { report, runId, allocations, problems: graph.problems };
+  await saveRunInputs(store.sql, runId, inputs, outcome);
+  return { report, runId, allocations, problems: graph.problems, changes };
 }
 
 function policyPriceBooks(policies: AttributionPolicy[]): string[] {

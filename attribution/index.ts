@@ -55,7 +55,6 @@ export {
   MAX_NAMED_OBJECTS,
   runInputs,
   runOutcome,
-  RunInputsError,
   saveRunInputs,
   type CostRowsDigest,
   type DigestSet,

@@ -82,6 +82,11 @@ export class PriceBook {
     return this.options.normalizeModel(provider, aliased);
   }
 
+  /** Every version, each price's list newest first, and the spellings the book resolves. */
+  contents(): { versions: PriceVersion[]; aliases: Record<string, Record<string, string>> } {
+    return { versions: [...this.versions.values()].flat(), aliases: this.aliases };
+  }
+
   /** The days a price took effect, as the midnight (UTC) each starts at. */
   changes(): string[] {
     const days = new Set([...this.versions.values()].flat().map((v) => v.effectiveFrom));

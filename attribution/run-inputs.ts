@@ -362,22 +362,13 @@ function codeownersContent(lookup: OwnershipLookup): unknown {
   return Array.isArray(rules) ? { rules } : { file: lookup.file };
 }
 
-/**
- * One entry per provider, model and tier, its versions in the order the book weighs them.
- * TODO: PriceBook lists no versions publicly; they are read from its private fields, and a book
- * whose fields are not found is refused rather than digested as empty.
- */
+/** One entry per provider, model and tier, its versions in the order the book weighs them. */
 function priceBookEntries(book: PriceBook): Entry[] {
-  const inside = book as unknown as { versions?: unknown; aliases?: unknown };
-  if (!(inside.versions instanceof Map)) {
-    throw new RunInputsError('PRICE_BOOK_UNREADABLE', 'the price book does not list its versions');
-  }
+  const { versions, aliases } = book.contents();
   const byModel = new Map<string, PriceVersion[]>();
-  for (const list of (inside.versions as Map<string, PriceVersion[]>).values()) {
-    for (const v of list) {
-      const key = `${v.provider} ${v.model} ${v.tier}`;
-      byModel.set(key, [...(byModel.get(key) ?? []), v]);
-    }
+  for (const v of versions) {
+    const key = `${v.provider} ${v.model} ${v.tier}`;
+    byModel.set(key, [...(byModel.get(key) ?? []), v]);
   }
   const entries: Entry[] = [...byModel].map(([key, versions]) => ({
     key,
@@ -388,18 +379,8 @@ function priceBookEntries(book: PriceBook): Entry[] {
       ),
     })),
   }));
-  entries.push({ key: 'aliases', content: inside.aliases ?? {} });
+  entries.push({ key: 'aliases', content: aliases });
   return entries;
-}
-
-export class RunInputsError extends Error {
-  constructor(
-    readonly code: 'PRICE_BOOK_UNREADABLE',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RunInputsError';
-  }
 }
 
 /** JSON with object keys sorted and undefined members left out: one text per value. */

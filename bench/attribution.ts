@@ -623,10 +623,16 @@ async function attributeHere(url: string, dir: string): Promise<Measured> {
   };
   const sql: Sql = {
     backend: opened.sql.backend,
-    query: (text, params) =>
-      /FROM usage_events/.test(text)
-        ? timed('summing requests in the store', () => opened.sql.query(text, params))
-        : opened.sql.query(text, params),
+    query: (text, params) => {
+      const phase = /width_bucket/.test(text)
+        ? 'summing requests'
+        : /hashtextextended/.test(text)
+          ? 'digesting inputs'
+          : undefined;
+      return phase
+        ? timed(phase, () => opened.sql.query(text, params))
+        : opened.sql.query(text, params);
+    },
     exec: (text) => opened.sql.exec(text),
     transaction: (work) => timed('writing the run', () => opened.sql.transaction(work)),
     close: () => opened.sql.close(),
@@ -715,7 +721,13 @@ async function writtenBy(url: string): Promise<SizeRun['written']> {
   await client.connect();
   try {
     const written: SizeRun['written'] = [];
-    for (const table of ['allocations', 'run_paths']) {
+    for (const table of [
+      'run_allocations',
+      'run_attributions',
+      'run_lines',
+      'run_paths',
+      'run_inputs',
+    ]) {
       const { rows } = await client.query<{ rows: string; bytes: string }>(
         `SELECT (SELECT count(*) FROM ${table})::bigint AS rows,
                 pg_total_relation_size('${table}')::bigint AS bytes`,

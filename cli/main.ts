@@ -8,10 +8,11 @@ import { interceptorCommand } from './interceptor-command.js';
 import { operatorCommand } from './operator-command.js';
 import { reportCommand } from './report-command.js';
 import { validateCommand } from './validate-command.js';
+import { ARGMIN_VERSION } from '../attribution/version.js';
 
 const program = new Command('argmin')
   .description('The system of record for AI consumption: who spends what on AI, and how sure.')
-  .version('0.1.0')
+  .version(ARGMIN_VERSION)
   .exitOverride()
   .showHelpAfterError();
 

@@ -23,7 +23,7 @@ const IDENTITY_COLUMNS: Record<keyof CallerIdentity, string> = {
 };
 
 const ANY_TOKENS = Object.values(TOKEN_COLUMNS)
-  .map((c) => `coalesce(${c}, 0)`)
+  .map((c) => `coalesce(${c}, 0)::bigint`)
   .join(' + ');
 
 const GROUP_COLUMNS = [

@@ -36,63 +36,53 @@ export async function saveRun(
     const runId = Number(run!.id);
     const lines = new Numbering<CostRow>();
     const ways = new Numbering<Attribution>();
-    const amounts = allocations.map((a) => ({
-      line: lines.of(a.row, ''),
-      way: ways.of(a.attribution, `${a.model ?? ''}\u0000${a.callerKey ?? ''}`, a),
-      a,
-    }));
+    const lineOf = new Int32Array(allocations.length);
+    const wayOf = new Int32Array(allocations.length);
+    allocations.forEach((a, i) => {
+      lineOf[i] = lines.of(a.row, '');
+      wayOf[i] = ways.of(a.attribution, `${a.model ?? ''}\u0000${a.callerKey ?? ''}`, a);
+    });
+    const lineList = lines.items();
+    const wayList = ways.items();
 
-    await insertColumns(
-      tx,
-      runId,
-      'run_lines',
-      LINE_COLUMNS,
-      lines
-        .items()
-        .map(({ item: row, no }) => [
-          no,
-          row.source.connector,
-          row.id,
-          row.provider,
-          row.chargeCategory,
-          row.subAccountId,
-          row.chargePeriodStart,
-          row.chargePeriodEnd,
-          row.source.file,
-        ]),
-    );
-    await insertColumns(
-      tx,
-      runId,
-      'run_attributions',
-      WAY_COLUMNS,
-      ways
-        .items()
-        .map(({ item: path, no, allocation: a }) => [
-          no,
-          path.costCenter,
-          path.service,
-          path.team,
-          path.person,
-          a!.model,
-          path.costCenter ? confidenceNumber(pathConfidence(path.edges)) : 0,
-          JSON.stringify(path.edges.map(edgeView)),
-          a!.callerKey === undefined ? null : pathKey(a!.callerKey),
-        ]),
-    );
-    await insertColumns(
-      tx,
-      runId,
-      'run_allocations',
-      AMOUNT_COLUMNS,
-      amounts.map(({ line, way, a }) => [
-        line,
-        way,
+    await insertColumns(tx, runId, 'run_lines', LINE_COLUMNS, lineList.length, (i) => {
+      const { item: row, no } = lineList[i]!;
+      return [
+        no,
+        row.source.connector,
+        row.id,
+        row.provider,
+        row.chargeCategory,
+        row.subAccountId,
+        row.chargePeriodStart,
+        row.chargePeriodEnd,
+        row.source.file,
+      ];
+    });
+    await insertColumns(tx, runId, 'run_attributions', WAY_COLUMNS, wayList.length, (i) => {
+      const { item: path, no, allocation: a } = wayList[i]!;
+      return [
+        no,
+        path.costCenter,
+        path.service,
+        path.team,
+        path.person,
+        a!.model,
+        path.costCenter ? confidenceNumber(pathConfidence(path.edges)) : 0,
+        JSON.stringify(path.edges.map(edgeView)),
+        a!.callerKey === undefined ? null : pathKey(a!.callerKey),
+      ];
+    });
+    await insertColumns(tx, runId, 'run_allocations', AMOUNT_COLUMNS, allocations.length, (i) => {
+      const a = allocations[i]!;
+      return [
+        lineOf[i],
+        wayOf[i],
         moneyText(a.cost),
         a.requests,
         a.weight === undefined ? null : moneyText(a.weight),
-      ]),
-    );
+      ];
+    });
     return runId;
   });
 }
@@ -156,20 +146,26 @@ class Numbering<T extends object> {
   }
 }
 
-/** Inserts rows a batch at a time, each column one array parameter through `unnest`. */
+/**
+ * Inserts `count` rows a batch at a time, each column one array parameter through `unnest`; a
+ * batch's rows are made only when it is sent, so a run's million allocations never all at once.
+ */
 async function insertColumns(
   tx: Sql,
   runId: number,
   table: string,
   columns: Columns,
-  rows: unknown[][],
+  count: number,
+  rowAt: (i: number) => unknown[],
 ): Promise<void> {
   const names = columns.map(([name]) => name).join(', ');
   const arrays = columns.map(([, type], i) => `$${i + 2}::${type}[]`).join(', ');
   const text = `INSERT INTO ${table} (run_id, ${names}) SELECT $1, * FROM unnest(${arrays})`;
-  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+  for (let start = 0; start < count; start += BATCH_ROWS) {
     const params: unknown[][] = columns.map(() => []);
-    for (const row of rows.slice(i, i + BATCH_ROWS)) row.forEach((v, c) => params[c]!.push(v));
+    for (let i = start; i < Math.min(count, start + BATCH_ROWS); i++) {
+      rowAt(i).forEach((v, c) => params[c]!.push(v));
+    }
     await tx.query(text, [runId, ...params]);
   }
 }
