@@ -140,6 +140,11 @@ export function attributeCommand(): Command {
         } else {
           process.stdout.write(renderTable(report));
         }
+        // A re-run of a period says whether its inputs or its answer moved since the last run.
+        if (!result.changes.first) {
+          const lines = result.changes.lines.map((line) => `  ${line}`).join('\n');
+          process.stderr.write(`argmin: against the previous run of this period:\n${lines}\n`);
+        }
         if (quarantined.length > 0) {
           process.stderr.write(`argmin: ${quarantined.length} inputs quarantined\n`);
           process.exitCode = EXIT_QUARANTINED;
