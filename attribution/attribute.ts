@@ -125,10 +125,9 @@ export async function attribute(options: AttributeOptions): Promise<AttributeRes
   const currency = currencies[0]!;
   // Requests are summed in the store, between every moment a line, the cluster or a price changes.
   const boundaries = groupBoundaries(rows, [...graph.changes(), ...book.changes()]);
-  const requests = await requestGroups(store.sql, period.start, period.end, boundaries);
   const allocations = reconcile({
     rows,
-    groups: requests,
+    groups: await requestGroups(store.sql, period.start, period.end, boundaries),
     boundaries,
     graph: paths.recording(graph),
     costView,

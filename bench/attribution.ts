@@ -549,6 +549,8 @@ interface Measured {
   seconds: number;
   /** Seconds inside each store call the engine made, and in its writes. */
   phases: Record<string, number>;
+  /** The most heap in use as each phase's statements returned. */
+  heapByPhase: Record<string, number>;
   /** The process's high-water resident set, from the kernel: exact, not sampled. */
   peakRssBytes: number;
   /** Sampled every 100 ms, and at each store call; a synchronous stretch is seen at its ends. */
@@ -609,6 +611,7 @@ async function attributeHere(url: string, dir: string): Promise<Measured> {
   const org = buildOrg(dir);
   const opened = await Store.open(url);
   const phases: Record<string, number> = {};
+  const heapByPhase: Record<string, number> = {};
   let peakHeap = 0;
   const sampleHeap = () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed));
   const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
@@ -619,24 +622,29 @@ async function attributeHere(url: string, dir: string): Promise<Measured> {
     } finally {
       phases[phase] = (phases[phase] ?? 0) + (performance.now() - start) / 1000;
       sampleHeap();
+      heapByPhase[phase] = Math.max(heapByPhase[phase] ?? 0, process.memoryUsage().heapUsed);
     }
   };
-  const sql: Sql = {
-    backend: opened.sql.backend,
-    query: (text, params) => {
-      const phase = /width_bucket/.test(text)
-        ? 'summing requests'
-        : /hashtextextended/.test(text)
-          ? 'digesting inputs'
+  // Each statement the engine sends is timed by what it does; the rest is time in Node.
+  const phaseOf = (text: string): string | undefined =>
+    /width_bucket|FROM request_groups/.test(text)
+      ? 'summing requests'
+      : /hashtextextended/.test(text)
+        ? 'digesting inputs'
+        : /^\s*INSERT INTO (attribution_runs|run_)/.test(text)
+          ? 'writing the run'
           : undefined;
-      return phase
-        ? timed(phase, () => opened.sql.query(text, params))
-        : opened.sql.query(text, params);
+  const timing = (inner: Sql): Sql => ({
+    backend: inner.backend,
+    query: (text, params) => {
+      const phase = phaseOf(text);
+      return phase ? timed(phase, () => inner.query(text, params)) : inner.query(text, params);
     },
-    exec: (text) => opened.sql.exec(text),
-    transaction: (work) => timed('writing the run', () => opened.sql.transaction(work)),
-    close: () => opened.sql.close(),
-  };
+    exec: (text) => inner.exec(text),
+    transaction: (work) => inner.transaction((tx) => work(timing(tx))),
+    close: () => inner.close(),
+  });
+  const sql = timing(opened.sql);
   const store = new Proxy(opened, {
     get(target, property, receiver) {
       if (property === 'sql') return sql;
@@ -670,6 +678,7 @@ async function attributeHere(url: string, dir: string): Promise<Measured> {
   return {
     seconds,
     phases,
+    heapByPhase,
     peakRssBytes: kibibytes(status, 'VmHWM'),
     peakHeapBytes: peakHeap,
     heapLimitBytes: heap_size_limit,
@@ -703,7 +712,11 @@ async function runAt(count: number): Promise<SizeRun> {
     const storage = await storageOf(db.url!);
     reportLoad(loaded, storage);
     const profileDir = process.env.ARGMIN_BENCH_ATTRIBUTION_CPU_PROF;
-    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const nodeArgs = [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      // Node options for the attributing process, e.g. a heap limit to see the live set.
+      ...(process.env.ARGMIN_BENCH_ATTRIBUTION_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ];
     const before = loadAverage();
     console.log(`load average            ${before} as the engine starts`);
     const measured = await attributeInChild(db.url!, dir, nodeArgs);
@@ -772,7 +785,9 @@ function report(run: SizeRun, targetSeconds: number): void {
   const phases = Object.entries(measured.phases).sort((a, b) => b[1] - a[1]);
   const inStore = phases.reduce((sum, [, s]) => sum + s, 0);
   for (const [phase, seconds] of phases) {
-    console.log(`  ${phase.padEnd(22)}${seconds.toFixed(1)} s`);
+    const heap = measured.heapByPhase[phase];
+    const at = heap === undefined ? '' : `, heap in use up to ${mib(heap)} MiB`;
+    console.log(`  ${phase.padEnd(22)}${seconds.toFixed(1)} s${at}`);
   }
   console.log(`  ${'in Node otherwise'.padEnd(22)}${(measured.seconds - inStore).toFixed(1)} s`);
   console.log(
@@ -880,7 +895,8 @@ async function tryStoreInsert(db: TestDatabase): Promise<string> {
       inputTokens: 10,
     };
     const inserted = await store.insertUsageEvents([event], 'bench');
-    return `insertUsageEvents stored ${inserted} event`;
+    const again = await store.insertUsageEvents([event], 'bench');
+    return `insertUsageEvents stored ${inserted} event, then ${again} on a retry of it`;
   } catch (err) {
     return `insertUsageEvents FAILED: ${(err as Error).message}`;
   } finally {

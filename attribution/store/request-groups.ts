@@ -49,13 +49,27 @@ export async function requestGroups(
   end: string,
   boundaries: string[],
 ): Promise<RequestGroup[]> {
-  const rows = await sql.query<Record<string, unknown>>(REQUEST_GROUPS_SQL, [
-    start,
-    end,
-    boundaries,
-  ]);
-  return rows.map(groupOfRow);
+  // Read a page at a time through a cursor: only one page of raw rows is held beside the groups.
+  return sql.transaction(async (tx) => {
+    await tx.query(`DECLARE request_groups NO SCROLL CURSOR FOR ${REQUEST_GROUPS_SQL}`, [
+      start,
+      end,
+      boundaries,
+    ]);
+    const groups: RequestGroup[] = [];
+    for (;;) {
+      const page = await tx.query<Record<string, unknown>>(
+        `FETCH ${PAGE_ROWS} FROM request_groups`,
+      );
+      for (const row of page) groups.push(groupOfRow(row));
+      if (page.length < PAGE_ROWS) break;
+    }
+    await tx.query('CLOSE request_groups');
+    return groups;
+  });
 }
+
+const PAGE_ROWS = 10_000;
 
 const SUMS = Object.values(TOKEN_COLUMNS)
   .map((c) => `sum(${c})::text AS sum_${c}, count(*) FILTER (WHERE ${c} > 0) AS n_${c}`)

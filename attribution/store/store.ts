@@ -108,7 +108,9 @@ export class Store {
                   "outputTokens" int, "reasoningTokens" int, cost numeric,
                   "latencyMs" int, status text, identity jsonb, service text, account text,
                   region text, attributes jsonb)
-           ON CONFLICT (request_id) DO NOTHING
+           -- No conflict target: the same insert keeps its word on usage_events partitioned by
+           -- time, whose unique key must carry ts as well as the request id.
+           ON CONFLICT DO NOTHING
            RETURNING 1)
          SELECT count(*)::int AS n FROM added`,
         [JSON.stringify(batch), origin],
