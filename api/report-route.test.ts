@@ -49,14 +49,14 @@ const ALLOCATIONS: Allocation[] = [
     },
     model: LINE.model,
     requests: 3,
-    cost: new Money('4.2'),
+    cost: '4.2',
   },
   {
     row: LINE,
     attribution: { costCenter: null, service: null, team: null, person: null, edges: [] },
     model: LINE.model,
     requests: 0,
-    cost: new Money('0.8'),
+    cost: '0.8',
   },
 ];
 

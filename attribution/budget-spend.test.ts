@@ -3,7 +3,6 @@ import { spendTimeline } from './budget-spend.js';
 import { budgetStatuses } from './budgets.js';
 import type { Attribution } from './evidence.js';
 import type { ChargeCategory, CostRow, UsageEvent } from './model.js';
-import { Money } from './money.js';
 import type { Allocation } from './reconcile.js';
 import type { CostCenter } from './resources.js';
 
@@ -46,7 +45,7 @@ const to = (costCenter: string): Attribution => ({
 });
 
 function allocation(row: CostRow, costCenter: string, cost: string, requests: number): Allocation {
-  return { row, attribution: to(costCenter), model: row.model, requests, cost: new Money(cost) };
+  return { row, attribution: to(costCenter), model: row.model, requests, cost };
 }
 
 function request(id: string, at: string, inputTokens: number, team: string): UsageEvent {

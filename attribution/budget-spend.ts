@@ -61,7 +61,8 @@ export function spendTimeline(inputs: TimelineInputs): SpendTimeline {
   const requestsOfLine = new Map<string, Map<string | null, TimedRequest[]>>();
 
   for (const allocation of inputs.allocations) {
-    const { row, cost } = allocation;
+    const { row } = allocation;
+    const cost = new Money(allocation.cost);
     const startMs = Date.parse(row.chargePeriodStart);
     const endMs = Math.max(Date.parse(row.chargePeriodEnd), startMs);
     dataThroughMs = Math.max(dataThroughMs ?? endMs, endMs);

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { addObject, emptyClusterState, type KubeObject } from './cluster-state.js';
 import { pathConfidence } from './evidence.js';
 import type { CostRow, UsageEvent } from './model.js';
-import { moneyText } from './money.js';
 import { PolicyResolver } from './policy.js';
 import { reconcile, VIA_ATTRIBUTE } from './reconcile.js';
 
@@ -212,9 +211,7 @@ describe('shared services', () => {
   const byCenter = (events: UsageEvent[], extra: KubeObject[] = [sharing]) => {
     const graph = resolver([...objects, ...extra]);
     const allocations = reconcile({ rows: [line], events, graph, normalizeModel: (_p, m) => m });
-    return Object.fromEntries(
-      allocations.map((a) => [a.attribution.costCenter, moneyText(a.cost)]),
-    );
+    return Object.fromEntries(allocations.map((a) => [a.attribution.costCenter, a.cost]));
   };
 
   it('passes a shared gateway’s spend to its callers by their share of requests', () => {

@@ -261,7 +261,7 @@ describe('the graph over time', () => {
       normalizeModel,
     });
     const byCenter = Object.fromEntries(
-      allocations.map((a) => [String(a.attribution.costCenter), moneyText(a.cost)]),
+      allocations.map((a) => [String(a.attribution.costCenter), a.cost]),
     );
     expect(byCenter).toEqual({ search: '6', null: '2' });
     const evidence = allocations.find((a) => a.attribution.costCenter)!.attribution.edges;

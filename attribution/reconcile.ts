@@ -7,7 +7,7 @@ import type { Resolver } from './policy.js';
 import type { SharedService } from './resources.js';
 import type { CallerIdentity, CostRow, TokenClass, UsageEvent } from './model.js';
 import { TOKEN_CLASSES } from './model.js';
-import { allocate, decimalPlaces, MIN_ALLOCATION_SCALE, Money, ZERO } from './money.js';
+import { allocate, decimalPlaces, MIN_ALLOCATION_SCALE, Money, moneyText, ZERO } from './money.js';
 import {
   BucketIndex,
   eventOfGroup,
@@ -25,11 +25,15 @@ export interface Allocation {
   model: string | null;
   /** How many requests this slice of the line was distributed over (0 when none). */
   requests: number;
-  cost: Money;
+  /** Decimal text: a decimal takes seven times the memory, and a run holds a million of these. */
+  cost: string;
   /** The group of requests the slice went to: one key per path they resolved to. */
   callerKey?: string;
-  /** The group's tokens of the line's class, so one request's share can be told. */
-  weight?: Money;
+  /**
+   * Decimal text: the group's tokens of the line's class (or its cost, for a line of no class), so
+   * one request's share can be told. Text, not a decimal, as a run holds a million of these.
+   */
+  weight?: string;
 }
 
 /** Which amount of a bill line is distributed: what the invoice says, or the amortized view. */
@@ -82,7 +86,7 @@ interface Slice {
   /** Already passed through a shared service: never passed again. */
   via?: boolean;
   callerKey?: string;
-  weight?: Money;
+  weight?: string;
 }
 
 const CERTAIN_STEP = '1';
@@ -128,7 +132,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
       }
       return;
     }
-    const allocation = { row, ...slice, cost };
+    const allocation = { row, ...slice, cost: moneyText(cost) };
     allocations.push(allocation);
     if (row.chargeCategory === 'Usage' && cost.isPositive()) {
       const key = accountPeriod(row);
@@ -198,7 +202,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
       matched.weights.forEach((w, i) => {
         const resolved = slices.get(w.key) ?? null;
         const lead = `bill line distributed over its requests by ${matched.by}`;
-        const group = { callerKey: w.key, weight: w.weight };
+        const group = { callerKey: w.key, weight: moneyText(w.weight) };
         if (resolved?.costCenter) {
           const attribution = led(resolved, lead);
           push(row, { attribution, model: row.model, requests: w.count, ...group }, parts[i]!);
@@ -231,7 +235,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
     matched.weights.forEach((w, i) => {
       const resolved = slices.get(w.key) ?? null;
       const lead = 'bill line distributed over its requests by tokens of its class';
-      const group = { callerKey: w.key, weight: w.tokens };
+      const group = { callerKey: w.key, weight: moneyText(w.tokens) };
       if (resolved?.costCenter) {
         const attribution = led(resolved, lead);
         push(row, { attribution, model: row.model, requests: w.count, ...group }, parts[i]!);
@@ -255,7 +259,7 @@ export function reconcile(inputs: ReconcileInputs): Allocation[] {
     }
     const parts = allocate(
       amount,
-      base.map((a) => a.cost),
+      base.map((a) => new Money(a.cost)),
       scale,
     );
     base.forEach((a, i) => {
@@ -306,13 +310,12 @@ function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution 
   for (const group of groups) {
     const through = group.via;
     if (!group.model && !through) continue;
-    const event = eventOfGroup(group);
     // The same caller may land elsewhere after the cluster changed: key by the epoch too.
     const epoch = inputs.graph.epochOf(group.timestamp);
     const caller = JSON.stringify([group.identity ?? {}, group.service ?? null, epoch]);
     let key = byCaller.get(caller);
     if (key === undefined) {
-      const resolved = inputs.graph.resolveEvent(event);
+      const resolved = inputs.graph.resolveEvent(eventOfGroup(group));
       key = JSON.stringify(resolved);
       byCaller.set(caller, key);
       slices.set(key, resolved);
@@ -322,7 +325,7 @@ function indexRequests(inputs: ReconcileInputs, slices: Map<string, Attribution 
     let estimate: Money | null | undefined;
     const cost = () => {
       if (group.cost !== undefined) return new Money(group.cost);
-      if (estimate === undefined) estimate = inputs.estimateCost?.(event) ?? null;
+      if (estimate === undefined) estimate = inputs.estimateCost?.(eventOfGroup(group)) ?? null;
       return estimate;
     };
     const request = { at, account: group.account, region: group.region, group, cost, key };
@@ -400,8 +403,10 @@ function passThrough(
 function matchingRequests(row: CostRow, tokenClass: TokenClass, requests: Iterable<Request>) {
   const start = Date.parse(row.chargePeriodStart);
   const end = Date.parse(row.chargePeriodEnd);
-  const byKey = new Map<string, { key: string; tokens: Money; count: number }>();
-  let total = ZERO;
+  // Token counts are integers and their sums stay far below 2^53, so plain numbers add them
+  // exactly; each becomes a decimal once, for the split.
+  const byKey = new Map<string, { key: string; sum: number; count: number }>();
+  let total = 0;
   for (const r of requests) {
     if (r.at < start || r.at >= end) continue;
     // A request whose account or region is unknown may belong to any line of its model and time.
@@ -409,13 +414,14 @@ function matchingRequests(row: CostRow, tokenClass: TokenClass, requests: Iterab
     if (r.region !== undefined && row.region !== null && r.region !== row.region) continue;
     const count = r.group.tokens[tokenClass];
     if (!count) continue;
-    const entry = byKey.get(r.key) ?? { key: r.key, tokens: ZERO, count: 0 };
-    entry.tokens = entry.tokens.plus(count);
+    const entry = byKey.get(r.key) ?? { key: r.key, sum: 0, count: 0 };
+    entry.sum += count;
     entry.count += r.group.requestsWithTokens[tokenClass];
     byKey.set(r.key, entry);
-    total = total.plus(count);
+    total += count;
   }
-  return { weights: [...byKey.values()], total };
+  const weights = [...byKey.values()].map((e) => ({ ...e, tokens: new Money(e.sum) }));
+  return { weights, total: new Money(total) };
 }
 
 /**

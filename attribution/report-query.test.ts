@@ -59,7 +59,7 @@ function to(costCenter: string | null, service: string | null, confidence: strin
 }
 
 function slice(row: CostRow, attribution: Attribution, cost: string): Allocation {
-  return { row, attribution, model: row.model, requests: 1, cost: new Money(cost) };
+  return { row, attribution, model: row.model, requests: 1, cost };
 }
 
 const DAY_3 = line('u3', 'Usage', '2026-10-03T00:00:00Z', '2026-10-04T00:00:00Z');

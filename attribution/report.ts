@@ -91,15 +91,16 @@ export function buildReport(inputs: ReportInputs): Report {
       byLine.set(lineKey, (found = { key: JSON.stringify(row), row }));
     }
     const { key, row } = found;
+    const cost = new Money(a.cost);
     const group = groups.get(key) ?? { row, cost: ZERO };
-    group.cost = group.cost.plus(a.cost);
+    group.cost = group.cost.plus(cost);
     groups.set(key, group);
 
-    billed = billed.plus(a.cost);
-    if (attribution.costCenter) attributed = attributed.plus(a.cost);
-    if (a.row.late) late = (late ?? ZERO).plus(a.cost);
+    billed = billed.plus(cost);
+    if (attribution.costCenter) attributed = attributed.plus(cost);
+    if (a.row.late) late = (late ?? ZERO).plus(cost);
     const category = a.row.chargeCategory;
-    byCategory.set(category, (byCategory.get(category) ?? ZERO).plus(a.cost));
+    byCategory.set(category, (byCategory.get(category) ?? ZERO).plus(cost));
   }
 
   const rows = [...groups.values()]

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createInterface } from 'node:readline';
 import { Decimal } from 'decimal.js';
 import pg from 'pg';
+import { parse as parseYaml } from 'yaml';
 import { from as copyFrom } from 'pg-copy-streams';
 import { copyPlan, USAGE_EVENTS_COLUMNS_SQL } from '../api/index.js';
 import {
@@ -702,9 +703,21 @@ interface SizeRun {
   /** What the run itself wrote: its allocations and the paths of its callers. */
   written: { table: string; rows: number; bytes: number }[];
   load: string;
+  /** The same attribution again, with Node's default heap instead of the deployed one. */
+  defaultHeap?: Measured;
 }
 
-async function runAt(count: number): Promise<SizeRun> {
+/** The Node options the operator's Deployment runs the engine with, read from config/. */
+async function deployedNodeOptions(): Promise<string[]> {
+  const file = new URL('../config/operator/deployment.yaml', import.meta.url);
+  const deployment = parseYaml(await readFile(file, 'utf8')) as {
+    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+  };
+  const env = deployment.spec.template.spec.containers[0]!.env ?? [];
+  return (env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '').split(' ').filter(Boolean);
+}
+
+async function runAt(count: number, alsoDefaultHeap: boolean): Promise<SizeRun> {
   const db = await freshPostgres();
   const dir = await mkdtemp(join(tmpdir(), 'argmin-bench-attribution-'));
   try {
@@ -712,7 +725,12 @@ async function runAt(count: number): Promise<SizeRun> {
     const storage = await storageOf(db.url!);
     reportLoad(loaded, storage);
     const profileDir = process.env.ARGMIN_BENCH_ATTRIBUTION_CPU_PROF;
+    const deployed = await deployedNodeOptions();
+    console.log(
+      `engine process          node ${deployed.join(' ')} (NODE_OPTIONS of config/operator/deployment.yaml)`,
+    );
     const nodeArgs = [
+      ...deployed,
       ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       // Node options for the attributing process, e.g. a heap limit to see the live set.
       ...(process.env.ARGMIN_BENCH_ATTRIBUTION_NODE_ARGS ?? '').split(' ').filter(Boolean),
@@ -722,7 +740,16 @@ async function runAt(count: number): Promise<SizeRun> {
     const measured = await attributeInChild(db.url!, dir, nodeArgs);
     const after = loadAverage();
     const written = await writtenBy(db.url!);
-    return { loaded, measured, storage, written, load: `${before} before, ${after} after` };
+    // Once more on the same data with Node's defaults: what a heap allowed to grow costs.
+    const defaultHeap = alsoDefaultHeap ? await attributeInChild(db.url!, dir, []) : undefined;
+    return {
+      loaded,
+      measured,
+      storage,
+      written,
+      load: `${before} before, ${after} after`,
+      ...(defaultHeap ? { defaultHeap } : {}),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
     await db.drop();
@@ -795,6 +822,13 @@ function report(run: SizeRun, targetSeconds: number): void {
       `of ${mib(measured.heapLimitBytes)} MiB ` +
       `(target RSS < ${mib(TARGET_PEAK_RSS_BYTES)} MiB: ${verdict(measured.peakRssBytes < TARGET_PEAK_RSS_BYTES)})`,
   );
+  if (run.defaultHeap) {
+    const d = run.defaultHeap;
+    console.log(
+      `with Node's default heap ${d.seconds.toFixed(1)} s, RSS ${mib(d.peakRssBytes)} MiB, ` +
+        `heap ${mib(d.peakHeapBytes)} MiB of ${mib(d.heapLimitBytes)} MiB (no NODE_OPTIONS)`,
+    );
+  }
   console.log(
     `allocations             ${fmt(measured.allocations)}; billed ${measured.billed} = ` +
       `${measured.attributed} attributed + ${measured.unattributed} unattributed`,
@@ -929,7 +963,7 @@ export async function run(): Promise<void> {
     `organisation            ${fmt(SERVICES)} services in ${NAMESPACES} namespaces, ` +
       `${fmt(PEOPLE)} people, ${COST_CENTERS} CostCenters, ${ACCOUNTS.length} accounts`,
   );
-  const first = await runAt(EVENTS);
+  const first = await runAt(EVENTS, true);
   report(first, targetSeconds(EVENTS));
 
   const { seconds, peakRssBytes } = first.measured;
@@ -945,7 +979,7 @@ export async function run(): Promise<void> {
   } else {
     const count = EVENTS * SCALE_UP_FACTOR;
     try {
-      report(await runAt(count), targetSeconds(count));
+      report(await runAt(count, false), targetSeconds(count));
     } catch (err) {
       console.log(`at ${SCALE_UP_FACTOR}x                  FAILED: ${(err as Error).message}`);
     }

@@ -4,7 +4,6 @@
 import type { Attribution } from '../evidence.js';
 import { confidenceNumber, pathConfidence } from '../evidence.js';
 import type { CostRow } from '../model.js';
-import { moneyText } from '../money.js';
 import type { Allocation } from '../reconcile.js';
 import type { Report } from '../report.js';
 import { edgeView, pathKey } from '../explain-paths.js';
@@ -75,13 +74,7 @@ export async function saveRun(
     });
     await insertColumns(tx, runId, 'run_allocations', AMOUNT_COLUMNS, allocations.length, (i) => {
       const a = allocations[i]!;
-      return [
-        lineOf[i],
-        wayOf[i],
-        moneyText(a.cost),
-        a.requests,
-        a.weight === undefined ? null : moneyText(a.weight),
-      ];
+      return [lineOf[i], wayOf[i], a.cost, a.requests, a.weight ?? null];
     });
     return runId;
   });

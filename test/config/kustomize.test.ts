@@ -139,6 +139,17 @@ describe('kubectl kustomize config/', () => {
     expect(mounts).toEqual(expect.arrayContaining(['/tmp']));
   });
 
+  it('caps the JavaScript heap well inside the container’s memory limit', () => {
+    const [container] = find('Deployment', 'argmin-operator')!.spec.template.spec.containers;
+    const options = container.env.find((e: Manifest) => e.name === 'NODE_OPTIONS')?.value ?? '';
+    const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(options)?.[1]);
+    const limit = /^(\d+)(Mi|Gi)$/.exec(container.resources.limits.memory)!;
+    const limitMiB = Number(limit[1]) * (limit[2] === 'Gi' ? 1024 : 1);
+    expect(heapMiB).toBeGreaterThan(0);
+    // Buffers, the code and the young generation live outside the old space.
+    expect(heapMiB).toBeLessThanOrEqual(limitMiB * 0.7);
+  });
+
   it('enforces the restricted Pod Security Standard on its namespace', () => {
     const namespace = find('Namespace', ARGMIN_NAMESPACE)!;
     expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
