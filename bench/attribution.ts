@@ -39,6 +39,7 @@ import {
 } from '../connectors/index.js';
 import { REQUEST_GROUPS_SQL } from '../attribution/store/request-groups.js';
 import { freshPostgres, type TestDatabase } from '../test/databases.js';
+import { seededRandom } from '../test/seeded-random.js';
 
 const EVENTS = Number(process.env.ARGMIN_BENCH_ATTRIBUTION_EVENTS ?? 1_000_000);
 const SCALE_UP_FACTOR = 10;
@@ -267,18 +268,6 @@ function connectorOf(dir: string): CloudConnector {
   };
 }
 
-/** A small, fast, seeded generator: the same events on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 function uuidOf(next: () => number): string {
   const hex = (digits: number) =>
     Math.floor(next() * 16 ** digits)
@@ -291,7 +280,7 @@ function uuidOf(next: () => number): string {
 type LoggedTokens = Map<string, number>;
 
 function* usageEvents(org: Org, count: number, logged: LoggedTokens): Generator<UsageEvent> {
-  const next = random(count);
+  const next = seededRandom(count);
   for (let n = 0; n < count; n++) {
     const at = MONTH_START_MS + Math.floor(next() * DAYS_IN_MONTH * DAY_MS);
     const event: UsageEvent = {

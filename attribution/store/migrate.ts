@@ -1,4 +1,5 @@
-// Applies the numbered SQL files in `migrations/` once each, in order, recording what ran.
+// Applies the numbered SQL files in `migrations/` once each, in order, recording what ran; `before`
+// stops short of the named file, as a database migrated by an earlier Argmin would stand.
 import { readdir, readFile } from 'node:fs/promises';
 import type { Sql } from './sql.js';
 
@@ -6,8 +7,10 @@ const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 // Any constant works; it only has to be the same for every Argmin process sharing a database.
 const MIGRATION_LOCK_KEY = 4_147_001;
 
-export async function migrate(sql: Sql): Promise<string[]> {
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
+export async function migrate(sql: Sql, before?: string): Promise<string[]> {
+  const files = (await readdir(MIGRATIONS_DIR))
+    .filter((f) => f.endsWith('.sql') && (before === undefined || f < before))
+    .sort();
   const applied: string[] = [];
 
   await sql.transaction(async (tx) => {

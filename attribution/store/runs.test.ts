@@ -1,10 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshPostgres, type TestDatabase } from '../../test/databases.js';
+import { migrate } from './migrate.js';
+import { connect } from './sql.js';
 import { Store } from './store.js';
 
-const MIGRATIONS = new URL('./migrations/', import.meta.url);
 const COMPACT = '010_compact_allocations.sql';
 
 const columns = `run_id, connector, cost_row_id, cost_center, service, team, person, provider, model,
@@ -18,19 +17,11 @@ describe('runs kept before allocations were written compactly', () => {
 
   it('read back through the allocations view as they were written, on PostgreSQL', async () => {
     db = await freshPostgres();
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
+    const client = await connect(db.url);
     let before: unknown[];
     try {
       // The schema as it stood before, with a run saved in it.
-      await client.query(
-        'CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-      );
-      const files = (await readdir(MIGRATIONS)).filter((f) => f.endsWith('.sql')).sort();
-      for (const file of files.filter((f) => f < COMPACT)) {
-        await client.query(await readFile(new URL(file, MIGRATIONS), 'utf8'));
-        await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
-      }
+      await migrate(client, COMPACT);
       await client.query(
         `INSERT INTO attribution_runs (id, period_start, period_end, currency, billed, attributed,
                                        unattributed, cost_view)
@@ -56,10 +47,9 @@ describe('runs kept before allocations were written compactly', () => {
       await slice('line-1', 'search', '5.000000001', 'k1');
       await slice('line-1', null, '2.5', null);
       await slice('line-2', 'search', '2.499999999', 'k1');
-      before = (await client.query(`SELECT ${columns} FROM allocations ORDER BY cost_row_id, cost`))
-        .rows;
+      before = await client.query(`SELECT ${columns} FROM allocations ORDER BY cost_row_id, cost`);
     } finally {
-      await client.end();
+      await client.close();
     }
 
     const store = await Store.open(db.url);

@@ -1,15 +1,14 @@
 // How usage events are kept: what a database from before the compact schema holds once migrated,
 // empty attributes as null, and the room each event takes on PostgreSQL.
-import { readdir, readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKENDS, freshDatabase, freshPostgres, type TestDatabase } from '../../test/databases.js';
 import type { UsageEvent } from '../model.js';
 import { migrate } from './migrate.js';
-import { connect, type Sql } from './sql.js';
+import { connect } from './sql.js';
 import { Store } from './store.js';
+import { seededRandom } from '../../test/seeded-random.js';
 
 const COMPACT_MIGRATION = '009_compact_events.sql';
-const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 const MAX_BYTES_PER_EVENT = 300;
 const SIZED_EVENTS = 20_000;
 const PERIOD = ['2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z'] as const;
@@ -59,18 +58,6 @@ const EARLIER_INSERT = `
          "outputTokens" bigint, "reasoningTokens" bigint, cost numeric, "latencyMs" int,
          status text, identity jsonb, service text, account text, region text, attributes jsonb)`;
 
-/** Brings `sql` to the schema as it was before the compact migration, recorded as applied. */
-async function migrateToEarlierSchema(sql: Sql): Promise<void> {
-  await sql.exec(
-    'CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz DEFAULT now())',
-  );
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
-  for (const file of files.filter((f) => f < COMPACT_MIGRATION)) {
-    await sql.exec(await readFile(new URL(file, MIGRATIONS_DIR), 'utf8'));
-    await sql.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
-  }
-}
-
 describe.each(BACKENDS)('usage events on %s', (backend) => {
   let db: TestDatabase;
   let store: Store | undefined;
@@ -85,7 +72,7 @@ describe.each(BACKENDS)('usage events on %s', (backend) => {
     // PGlite is one database per handle: the earlier schema and the migration share this one.
     const sql = await connect(db.url);
     try {
-      await migrateToEarlierSchema(sql);
+      await migrate(sql, COMPACT_MIGRATION);
       await sql.query(EARLIER_INSERT, [JSON.stringify(EARLIER_EVENTS)]);
       expect(await migrate(sql)).toContain(COMPACT_MIGRATION);
 
@@ -133,7 +120,7 @@ describe.each(BACKENDS)('usage events on %s', (backend) => {
     db = await freshDatabase(backend);
     const sql = await connect(db.url);
     try {
-      await migrateToEarlierSchema(sql);
+      await migrate(sql, COMPACT_MIGRATION);
       const huge = { ...EARLIER_EVENTS[1]!, outputTokens: 2_147_483_648 };
       await sql.query(EARLIER_INSERT, [JSON.stringify([huge])]);
       await expect(migrate(sql)).rejects.toThrow(/usage_events\.output_tokens: 1 events count/);
@@ -196,7 +183,7 @@ describe('usage events on PostgreSQL, sized', () => {
 
 /** Events shaped as a busy organisation sends them, from a seeded generator. */
 function* realisticEvents(count: number): Generator<UsageEvent> {
-  const next = seeded(20_261_001);
+  const next = seededRandom(20_261_001);
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
   const hex = (digits: number) =>
     Math.floor(next() * 16 ** digits)
@@ -230,15 +217,4 @@ function* realisticEvents(count: number): Generator<UsageEvent> {
     if (next() < 0.3) event.attributes = { feature: `feature-${Math.floor(next() * 12)}` };
     yield event;
   }
-}
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
