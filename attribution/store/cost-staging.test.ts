@@ -118,6 +118,16 @@ describe.each(BACKENDS)('cost deliveries staged and swapped on %s', (backend) =>
     expect((await delivery.commit(at('2026-12-01T00:00:00Z'))).late).toBe(0);
   });
 
+  it('marks nothing late in a closed period the previous delivery did not hold', async () => {
+    // An empty folder was synced first; the export arrives later, its months long closed.
+    const empty = await store.beginCostDelivery('backfill', 'cur');
+    await empty.commit(at('2026-11-20T00:00:00Z'));
+    const export_ = await store.beginCostDelivery('backfill', 'cur');
+    await export_.append('1', [costRow('oct-a', '2026-10', '1'), costRow('sep-a', '2026-09', '2')]);
+    expect((await export_.commit(at('2026-12-20T00:00:00Z'))).late).toBe(0);
+    expect(await stored('backfill')).toEqual(['sep-a=2', 'oct-a=1']);
+  });
+
   it('keeps the previous delivery when a new one is discarded, and stages nothing after', async () => {
     const first = await store.beginCostDelivery('keep', 'cur');
     await first.append('1', [costRow('a', '2026-10', '1')]);

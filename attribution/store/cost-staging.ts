@@ -113,7 +113,8 @@ export class CostDelivery {
   /**
    * Swaps the staged rows in: for each billing period staged, the rows of its latest delivery
    * replace everything the source held for that period. Rows new to a period that had closed by
-   * the source's previous delivery are marked late; a row seen before keeps its mark.
+   * the source's previous delivery, and that the previous delivery held, are marked late; a row
+   * seen before keeps its mark.
    */
   async commit(now: Date): Promise<DeliverySwap> {
     const params = [this.stagingId, this.connector, this.source];
@@ -139,7 +140,11 @@ export class CostDelivery {
                   (SELECT c.late FROM cost_rows c
                     WHERE c.connector = $2 AND c.source = $3 AND c.id = s.id),
                   $4::timestamptz IS NOT NULL
-                    AND s.billing_period_end + make_interval(days => $5) <= $4::timestamptz)
+                    AND s.billing_period_end + make_interval(days => $5) <= $4::timestamptz
+                    -- A period the source never delivered before arrives whole, not late.
+                    AND EXISTS (SELECT 1 FROM cost_rows c
+                                 WHERE c.connector = $2 AND c.source = $3
+                                   AND c.billing_period_start = s.billing_period_start))
           WHERE s.staging_id = $1`,
         [...params, previous[0]?.synced_at ?? null, LATE_GRACE_DAYS],
       );
