@@ -147,6 +147,20 @@ describe('re-running attribution of a closed period', () => {
     ]);
   });
 
+  it('tells an answer whose amounts stayed but whose confidence moved from the same answer', async () => {
+    await run(store, clusterState());
+    const state = clusterState();
+    // The ads workload now names its CostCenter itself: the same money, on stronger evidence.
+    state.workloads[1]!.metadata.annotations['argmin.io/cost-center'] = 'cc-ads';
+    const { changes } = await run(store, state);
+    expect(changes.answer).toEqual([]);
+    expect(changes.sameAnswer).toBe(false);
+    expect(changes.lines).toContain(
+      '  CostCenter cc-ads: the same amount, but its rows changed (service, confidence or evidence)',
+    );
+    expect(changes.lines.join('\n')).not.toContain('cc-search');
+  });
+
   it('names the day whose request changed caller though its figures did not', async () => {
     await run(store, clusterState());
     await store.sql.query(

@@ -115,8 +115,10 @@ export function runChanges(previous: RunRecord | null, current: RunRecord): RunC
   if (!sameInputs && inputs.length === 0) inputs.push('inputs: changed in a way not told apart');
 
   const answer = answerMoves(previous.outcome, current.outcome);
+  const reworded = rowsChanged(previous.outcome, current.outcome);
   const sameAnswer =
     answer.length === 0 &&
+    reworded.length === 0 &&
     previous.outcome.currency === current.outcome.currency &&
     new Money(previous.outcome.billed).equals(current.outcome.billed);
   const unexplained = sameInputs && !sameAnswer;
@@ -134,7 +136,7 @@ export function runChanges(previous: RunRecord | null, current: RunRecord): RunC
     );
     lines.push(...inputs.map((line) => `  ${line}`));
   }
-  if (!sameAnswer) lines.push(...answerLines(previous.outcome, current.outcome, answer));
+  if (!sameAnswer) lines.push(...answerLines(previous.outcome, current.outcome, answer, reworded));
   return { first: false, sameInputs, sameAnswer, unexplained, inputs, answer, lines };
 }
 
@@ -299,7 +301,33 @@ function move(costCenter: string | null, was: Money, now: Money): AnswerMove {
   };
 }
 
-function answerLines(before: RunOutcome, after: RunOutcome, moves: AnswerMove[]): string[] {
+/**
+ * CostCenters whose report rows changed (which service, person or model spent, how sure, on what
+ * evidence) while their amount did not; "" stands for the unattributed rows. Runs kept before
+ * rows were digested compare by amounts alone.
+ */
+function rowsChanged(before: RunOutcome, after: RunOutcome): string[] {
+  const was = before.rowsByCostCenter;
+  const now = after.rowsByCostCenter;
+  if (!was || !now) return [];
+  const moved = new Set([
+    ...Object.keys(before.byCostCenter).filter(
+      (cc) => !same(before.byCostCenter[cc] ?? '0', after.byCostCenter[cc] ?? '0'),
+    ),
+    ...Object.keys(after.byCostCenter).filter(
+      (cc) => !same(before.byCostCenter[cc] ?? '0', after.byCostCenter[cc] ?? '0'),
+    ),
+  ]);
+  const names = new Set([...Object.keys(was), ...Object.keys(now)]);
+  return [...names].filter((cc) => was[cc] !== now[cc] && !moved.has(cc)).sort();
+}
+
+function answerLines(
+  before: RunOutcome,
+  after: RunOutcome,
+  moves: AnswerMove[],
+  reworded: string[],
+): string[] {
   const lines = ['answer:'];
   if (before.currency !== after.currency) {
     lines.push(`  currency ${before.currency} → ${after.currency}`);
@@ -311,6 +339,10 @@ function answerLines(before: RunOutcome, after: RunOutcome, moves: AnswerMove[])
     const who = m.costCenter === null ? 'unattributed' : `CostCenter ${m.costCenter}`;
     const sign = new Money(m.delta).isNegative() ? '' : '+';
     lines.push(`  ${who}: ${amount(m.before)} → ${amount(m.after)} (${sign}${amount(m.delta)})`);
+  }
+  for (const cc of reworded) {
+    const who = cc === '' ? 'unattributed' : `CostCenter ${cc}`;
+    lines.push(`  ${who}: the same amount, but its rows changed (service, confidence or evidence)`);
   }
   return lines;
 }

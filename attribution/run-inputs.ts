@@ -102,6 +102,11 @@ export interface RunOutcome {
   unattributed: string;
   /** Attributed cost by CostCenter name, decimal strings. */
   byCostCenter: Record<string, string>;
+  /**
+   * A digest of each CostCenter's report rows (services, people, models, confidence, evidence),
+   * under "" for the unattributed rows: an answer can move without a cent moving.
+   */
+  rowsByCostCenter?: Record<string, string>;
 }
 
 export async function runInputs(sql: Sql, options: RunInputsOptions): Promise<RunInputs> {
@@ -160,10 +165,18 @@ export async function runInputs(sql: Sql, options: RunInputsOptions): Promise<Ru
 /** Totals and what each CostCenter was attributed, from the run's report. */
 export function runOutcome(report: Report): RunOutcome {
   const byCostCenter = new Map<string, Money>();
+  const rows = new Map<string, string[]>();
   for (const row of report.rows) {
+    const key = row.costCenter ?? '';
+    rows.set(key, [...(rows.get(key) ?? []), canonicalJson(row)]);
     if (row.costCenter === null) continue;
     byCostCenter.set(row.costCenter, (byCostCenter.get(row.costCenter) ?? ZERO).plus(row.cost));
   }
+  const rowsByCostCenter = Object.fromEntries(
+    [...rows]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([cc, texts]) => [cc, sha256(texts.sort().join('\n'))]),
+  );
   return {
     currency: report.currency,
     billed: report.totals.billed,
@@ -172,6 +185,7 @@ export function runOutcome(report: Report): RunOutcome {
     byCostCenter: Object.fromEntries(
       [...byCostCenter].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cc, m]) => [cc, moneyText(m)]),
     ),
+    rowsByCostCenter,
   };
 }
 
