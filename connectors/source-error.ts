@@ -24,6 +24,8 @@ export class SourceError extends Error {
   readonly file: string | undefined;
   readonly line: number | undefined;
   readonly field: string | undefined;
+  /** What went wrong, without the file and line the message starts with. */
+  readonly detail: string;
 
   constructor(
     readonly code: SourceErrorCode,
@@ -31,6 +33,7 @@ export class SourceError extends Error {
     context: SourceErrorContext = {},
   ) {
     super(withPlace(message, context), context.cause === undefined ? {} : { cause: context.cause });
+    this.detail = message;
     this.file = context.file;
     this.line = context.line;
     this.field = context.field;

@@ -261,7 +261,8 @@ async function readInto(
       quarantined.push({
         source: { connector: ctx.connector, file: file.name, line: err.line ?? 1 },
         field: err.field ?? null,
-        reason: err.message,
+        // The entry names the file and line itself; a reason that named them again would repeat.
+        reason: err.file === undefined ? err.message : err.detail,
       });
     }
     progress(index + 1, records);

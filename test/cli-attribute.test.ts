@@ -142,6 +142,8 @@ describe('argmin attribute, as a process', { timeout: PROCESS_TIMEOUT_MS }, () =
     expect(stdout).toBe('');
     expect(stderr).toContain('no AI spend in the bills');
     expect(stderr).toContain('other.csv:1: identity_line_item_id');
+    // The place is said once, not again inside the reason.
+    expect(stderr).not.toMatch(/other\.csv:1:.*other\.csv:1:/);
   });
 
   it('fails with a clear message when the folder does not exist', async () => {
