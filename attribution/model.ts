@@ -169,3 +169,14 @@ export type SourceRecord =
   | { kind: 'group'; group: Group }
   | { kind: 'binding'; binding: WorkloadBinding }
   | { kind: 'quarantine'; item: Quarantined };
+
+/**
+ * Sets on `target` each of `values` that is defined, leaving the rest absent: absent fields are
+ * unknown, and a record never carries them as `undefined`.
+ */
+export function assignDefined<T extends object>(target: T, values: Partial<T>): T {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) Object.assign(target, { [key]: value });
+  }
+  return target;
+}

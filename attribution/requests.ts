@@ -4,7 +4,7 @@
 // or the price book changed. Every request of a group falls on the same side of every boundary, so
 // a line covers a group whole or not at all, and the engine holds groups, never one per request.
 import type { CallerIdentity, Provider, TokenClass, UsageEvent } from './model.js';
-import { TOKEN_CLASSES } from './model.js';
+import { assignDefined, TOKEN_CLASSES } from './model.js';
 import { Money } from './money.js';
 
 /** The attribute a request carries when it went through a shared service (`namespace/name`). */
@@ -66,9 +66,7 @@ export function groupOfEvent(event: UsageEvent): RequestGroup {
     via: event.attributes?.[VIA_ATTRIBUTE],
     cost: event.cost,
   };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) Object.assign(group, { [key]: value });
-  }
+  assignDefined(group, optional);
   return group;
 }
 
@@ -90,9 +88,7 @@ export function eventOfGroup(group: RequestGroup): UsageEvent {
     account: group.account,
     region: group.region,
   };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) Object.assign(event, { [key]: value });
-  }
+  assignDefined(event, optional);
   return event;
 }
 

@@ -115,7 +115,7 @@ export function runChanges(previous: RunRecord | null, current: RunRecord): RunC
   if (!sameInputs && inputs.length === 0) inputs.push('inputs: changed in a way not told apart');
 
   const answer = answerMoves(previous.outcome, current.outcome);
-  const reworded = rowsChanged(previous.outcome, current.outcome);
+  const reworded = rowsChanged(previous.outcome, current.outcome, answer);
   const sameAnswer =
     answer.length === 0 &&
     reworded.length === 0 &&
@@ -306,18 +306,11 @@ function move(costCenter: string | null, was: Money, now: Money): AnswerMove {
  * evidence) while their amount did not; "" stands for the unattributed rows. Runs kept before
  * rows were digested compare by amounts alone.
  */
-function rowsChanged(before: RunOutcome, after: RunOutcome): string[] {
+function rowsChanged(before: RunOutcome, after: RunOutcome, moves: AnswerMove[]): string[] {
   const was = before.rowsByCostCenter;
   const now = after.rowsByCostCenter;
   if (!was || !now) return [];
-  const moved = new Set([
-    ...Object.keys(before.byCostCenter).filter(
-      (cc) => !same(before.byCostCenter[cc] ?? '0', after.byCostCenter[cc] ?? '0'),
-    ),
-    ...Object.keys(after.byCostCenter).filter(
-      (cc) => !same(before.byCostCenter[cc] ?? '0', after.byCostCenter[cc] ?? '0'),
-    ),
-  ]);
+  const moved = new Set(moves.map((m) => m.costCenter ?? ''));
   const names = new Set([...Object.keys(was), ...Object.keys(now)]);
   return [...names].filter((cc) => was[cc] !== now[cc] && !moved.has(cc)).sort();
 }

@@ -1,7 +1,7 @@
 // The requests of a period, summed in the store into the groups reconciliation works on: one row
 // per caller, model, account, region, shared service and interval between boundaries, however many
 // requests the period holds.
-import type { CallerIdentity, Provider, TokenClass } from '../model.js';
+import { assignDefined, type CallerIdentity, type Provider, type TokenClass } from '../model.js';
 import { VIA_ATTRIBUTE, type RequestGroup } from '../requests.js';
 import type { Sql } from './sql.js';
 
@@ -128,8 +128,6 @@ function groupOfRow(r: Record<string, unknown>): RequestGroup {
     via: text(r.via),
     cost: r.priced ? text(r.cost) : undefined,
   };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) Object.assign(group, { [key]: value });
-  }
+  assignDefined(group, optional);
   return group;
 }

@@ -10,6 +10,7 @@ import type {
   Provider,
   WorkloadBinding,
 } from '../model.js';
+import { assignDefined } from '../model.js';
 import { CostDelivery } from './cost-staging.js';
 import { costRowRecord, fromCostRowRecord, type CostRowRecord } from './cost-row-record.js';
 import { migrate } from './migrate.js';
@@ -313,9 +314,7 @@ function fromUsageEventRecord(r: Record<string, unknown>): UsageEvent {
     account: text(r.account),
     region: text(r.region),
   };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) Object.assign(event, { [key]: value });
-  }
+  assignDefined(event, optional);
   const identity = {
     serviceAccount: text(r.caller_service_account),
     spiffeId: text(r.caller_spiffe_id),
